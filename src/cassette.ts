@@ -1,0 +1,364 @@
+import { diffJson, formatDifference, preview } from './diff.js';
+import { ReplayError, type NearestCall } from './errors.js';
+import { SCHEMA_VERSION, parseCassetteFile, type CassetteFile, type CassetteMeta, type Entry, type EntryResult } from './format.js';
+import { hashJson, toJsonValue, type JsonValue } from './hash.js';
+import { assertNoSecrets } from './redact.js';
+import { fileStore, stableStringify } from './store.js';
+
+/** Identifies a call: which tool, with which arguments. */
+export interface CallKey {
+  toolId: string;
+  args: unknown;
+}
+
+/** A call whose args are normalised to JSON and hashed once; cassette methods accept it as a `CallKey`. */
+export interface ResolvedCall {
+  readonly toolId: string;
+  readonly args: JsonValue;
+  readonly argsHash: string;
+}
+
+const resolvedCalls = new WeakSet<object>();
+
+/**
+ * Normalises and hashes a call's args once (throws `args-not-json` with the JSON path); pass the result
+ * to several cassette methods to avoid hashing the same args again.
+ */
+export function resolveCall(call: CallKey): ResolvedCall {
+  if (resolvedCalls.has(call)) return call as ResolvedCall;
+  if (typeof call.toolId !== 'string' || call.toolId === '') {
+    throw new ReplayError('invalid-args', `tapedeck: toolId must be a non-empty string, got ${preview(call.toolId)}.`);
+  }
+  const args = toJsonValue(call.args, 'args');
+  const resolved = Object.freeze({ toolId: call.toolId, args, argsHash: hashJson(args) });
+  resolvedCalls.add(resolved);
+  return resolved;
+}
+
+/** Context a miss message needs beyond the cassette itself. */
+export interface MissContext {
+  /** The command that records the missing call, e.g. `RECORD=1 npx vitest run a.test.ts -t "name"`. */
+  fix?: string;
+  /** Why the call was not recorded live (e.g. `mode replay: CI is set`). */
+  why?: string;
+}
+
+const keyOf = (toolId: string, hash: string): string => `${toolId}\u0000${hash}`;
+
+/**
+ * An in-memory cassette: recorded calls keyed by `(toolId, argsHash)`, replayed in recorded order.
+ * Lookups are O(1); everything stored or handed out is a deep copy.
+ */
+export class ToolCallCassette {
+  /** Where the cassette was loaded from, used in error messages. */
+  source?: string;
+  /** What the user should hear about this cassette (e.g. a newer schema version). */
+  readonly warnings: string[] = [];
+  #meta: CassetteMeta = {};
+  #extra: Record<string, unknown> = {};
+  #entries: Entry[] = [];
+  #index = new Map<string, number[]>();
+  #cursor = new Map<string, number>();
+  #used: boolean[] = [];
+
+  constructor(source?: string) {
+    if (source !== undefined) this.source = source;
+  }
+
+  /** Records a call that returned `output` (a JSON round-trip of it is kept). */
+  record({ toolId, args, output }: CallKey & { output: unknown }): Entry {
+    const value = toJsonValue(output, 'output', { lenient: true });
+    return this.#append(resolveCall({ toolId, args }), value === undefined ? { ok: true } : { ok: true, value });
+  }
+
+  /** Records a call that threw `error`; replay throws an error with the same name and message. */
+  recordError({ toolId, args, error }: CallKey & { error: unknown }): Entry {
+    return this.#append(resolveCall({ toolId, args }), { ok: false, error: serializeError(error) });
+  }
+
+  /** Records an already-built result; used by the lifecycle, which has resolved the call. */
+  recordResult(call: CallKey, result: EntryResult): Entry {
+    return this.#append(resolveCall(call), structuredClone(result));
+  }
+
+  #append(call: ResolvedCall, result: EntryResult): Entry {
+    const position = this.#reserveSlot(call);
+    this.#entries[position]!.result = result;
+    return structuredClone(this.#entries[position]!);
+  }
+
+  /**
+   * Reserves the next position for a call whose result is not known yet, and returns the function that
+   * fills it in. Concurrent calls inside one test are thereby stored in the order they were made, not
+   * the order they finished, so re-recording the same run gives the same file. Unfilled slots are left
+   * out of `toJSON`.
+   */
+  reserve(call: CallKey): (result: EntryResult) => void {
+    const position = this.#reserveSlot(resolveCall(call));
+    return (result) => {
+      this.#entries[position]!.result = structuredClone(result);
+    };
+  }
+
+  #reserveSlot(call: ResolvedCall): number {
+    const entry = { toolId: call.toolId, argsHash: call.argsHash, args: structuredClone(call.args) } as Entry;
+    const position = this.#entries.push(entry) - 1;
+    this.#used[position] = true; // recorded in this run: never reported unused
+    const key = keyOf(call.toolId, call.argsHash);
+    const list = this.#index.get(key);
+    if (list) {
+      list.push(position);
+      // Recording after replaying the same key (mode `new`) must not make the new entry replayable twice.
+      this.#cursor.set(key, list.length);
+    } else {
+      this.#index.set(key, [position]);
+      this.#cursor.set(key, 1);
+    }
+    return position;
+  }
+
+  /** True when the next `replay` of this call would find a recording. */
+  has(call: CallKey): boolean {
+    const { toolId, argsHash } = resolveCall(call);
+    const key = keyOf(toolId, argsHash);
+    return (this.#cursor.get(key) ?? 0) < (this.#index.get(key)?.length ?? 0);
+  }
+
+  /**
+   * Takes the next recording of this call and returns its result (a deep copy), or `undefined` when
+   * there is none left. The building block of `replay`; the lifecycle uses it to build its own miss.
+   */
+  take(call: CallKey): { result: EntryResult; index: number } | undefined {
+    const { toolId, argsHash } = resolveCall(call);
+    const key = keyOf(toolId, argsHash);
+    const list = this.#index.get(key);
+    const next = this.#cursor.get(key) ?? 0;
+    if (list === undefined || next >= list.length) return undefined;
+    this.#cursor.set(key, next + 1);
+    const index = list[next]!;
+    this.#used[index] = true;
+    return { result: structuredClone(this.#entries[index]!.result), index };
+  }
+
+  /** Replays a recorded call: a deep copy of its output, or its recorded error thrown again. */
+  replay(call: CallKey): unknown {
+    const resolved = resolveCall(call);
+    const taken = this.take(resolved);
+    if (taken === undefined) throw this.missError(resolved);
+    return unwrapResult(taken.result);
+  }
+
+  /** The `cassette-miss` error for a call: what was called, the nearest recordings and how they differ. */
+  missError(call: CallKey, context: MissContext = {}): ReplayError {
+    const { toolId, args, argsHash } = resolveCall(call);
+    const key = keyOf(toolId, argsHash);
+    const exhausted = (this.#index.get(key)?.length ?? 0) > 0;
+    const nearest = exhausted ? [] : this.#nearest(toolId, args);
+    const where = this.source ?? '(in-memory cassette)';
+    const lines = [
+      exhausted
+        ? `tapedeck: cassette-miss: ${toolId} was called more times than it was recorded (${this.#index.get(key)!.length}).`
+        : `tapedeck: cassette-miss: no recording of this call.`,
+      `  cassette: ${where}`,
+      `  tool:     ${toolId}`,
+      `  argsHash: ${argsHash}`,
+      `  args:     ${preview(args, 200)}`,
+    ];
+    if (!exhausted) {
+      const sameTool = this.#entries.filter((e) => e.toolId === toolId).length;
+      if (nearest.length === 0) {
+        lines.push(sameTool === 0 ? `  The cassette has no recording of ${toolId} at all.` : '');
+      } else {
+        lines.push(`  nearest recorded calls of ${toolId} (recorded -> called):`);
+        for (const n of nearest) {
+          lines.push(`    entries[${n.index}] ${n.argsHash.slice(0, 12)}…`);
+          for (const d of n.differences) lines.push(`      ${d}`);
+        }
+      }
+    }
+    if (context.why) lines.push(`  ${context.why}`);
+    lines.push(
+      `  fix: ${context.fix ?? 'RECORD=1 <your test command>'}` +
+        `   (or RECORD=new to record only the missing calls)`,
+    );
+    return new ReplayError('cassette-miss', lines.filter((l) => l !== '').join('\n'), {
+      toolId,
+      argsHash,
+      cassettePath: where,
+      nearest,
+      exhausted,
+      ...(context.fix === undefined ? {} : { fix: context.fix }),
+    });
+  }
+
+  #nearest(toolId: string, args: JsonValue, count = 3): NearestCall[] {
+    const seen = new Set<string>();
+    const candidates: Array<NearestCall & { score: number }> = [];
+    this.#entries.forEach((entry, index) => {
+      if (entry.toolId !== toolId || seen.has(entry.argsHash)) return;
+      seen.add(entry.argsHash);
+      const diffs = diffJson(entry.args, args, { root: 'args', limit: 50 });
+      candidates.push({
+        argsHash: entry.argsHash,
+        index,
+        score: diffs.length,
+        differences: diffs.slice(0, 6).map((d) => formatDifference(d)).concat(diffs.length > 6 ? [`… ${diffs.length - 6} more`] : []),
+      });
+    });
+    return candidates
+      .sort((a, b) => a.score - b.score || a.index - b.index)
+      .slice(0, count)
+      .map(({ score: _score, ...n }) => n);
+  }
+
+  /** A deep copy of every entry, in recorded order. */
+  get entries(): Entry[] {
+    return structuredClone(this.#entries.filter((e) => e.result !== undefined));
+  }
+
+  /** Number of entries, without copying them. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** Entries loaded from the file that were never replayed (stale recordings). */
+  unused(): Array<Entry & { index: number }> {
+    const out: Array<Entry & { index: number }> = [];
+    this.#entries.forEach((entry, index) => {
+      if (this.#used[index] !== true) out.push({ ...structuredClone(entry), index });
+    });
+    return out;
+  }
+
+  /** The recorded signature of a tool (see `tool()`), if any. */
+  signatureOf(toolId: string): string | undefined {
+    return this.#meta.tools?.[toolId]?.signature;
+  }
+
+  /** True when the cassette holds at least one entry for `toolId`. */
+  hasTool(toolId: string): boolean {
+    return this.#entries.some((e) => e.toolId === toolId);
+  }
+
+  /** Sets (or, with `undefined`, clears) the signature recorded for a tool. */
+  setSignature(toolId: string, signature: string | undefined): void {
+    const tools = { ...this.#meta.tools };
+    if (signature === undefined) delete tools[toolId];
+    else tools[toolId] = { ...tools[toolId], signature };
+    this.#meta = { ...this.#meta, tools };
+    if (Object.keys(tools).length === 0) delete this.#meta.tools;
+  }
+
+  /** A copy of the cassette's metadata. */
+  get meta(): CassetteMeta {
+    return structuredClone(this.#meta);
+  }
+
+  /** Replaces metadata fields (unknown fields already present are kept). */
+  updateMeta(patch: Partial<CassetteMeta>): void {
+    this.#meta = { ...this.#meta, ...structuredClone(patch) };
+  }
+
+  /** The cassette as its file content (DESIGN section 6). Fields unknown to this version are kept. */
+  toJSON(): CassetteFile {
+    const entries = this.#entries.filter((e) => e.result !== undefined);
+    return structuredClone({ ...this.#extra, schemaVersion: SCHEMA_VERSION, meta: this.#meta, entries });
+  }
+
+  /** An empty cassette that keeps this one's metadata and unknown fields (for a full re-recording). */
+  emptyCopy(): ToolCallCassette {
+    const copy = new ToolCallCassette(this.source);
+    copy.#meta = structuredClone(this.#meta);
+    delete copy.#meta.tools;
+    copy.#extra = structuredClone(this.#extra);
+    return copy;
+  }
+
+  /**
+   * Builds a cassette from file content, validated with zod (`corrupt-cassette` naming `source` and the
+   * JSON path) and checked entry by entry (`hash-mismatch` when args no longer hash to their key).
+   */
+  static fromJSON(data: unknown, source?: string): ToolCallCassette {
+    const where = source ?? '<memory>';
+    const { file, warnings } = parseCassetteFile(data, where);
+    const cassette = new ToolCallCassette(source);
+    cassette.warnings.push(...warnings);
+    const { schemaVersion: _version, meta, entries, ...extra } = file;
+    cassette.#meta = meta ?? {};
+    cassette.#extra = extra;
+    entries.forEach((entry, i) => {
+      let actual: string;
+      try {
+        actual = hashJson(entry.args as JsonValue);
+      } catch (error) {
+        throw new ReplayError('corrupt-cassette', `tapedeck: ${where}: entries[${i}].args is not canonical JSON: ${(error as Error).message}`, {
+          cassettePath: where,
+          jsonPath: `entries[${i}].args`,
+        });
+      }
+      if (actual !== entry.argsHash) {
+        throw new ReplayError(
+          'hash-mismatch',
+          `tapedeck: ${where}: entries[${i}] (${entry.toolId}) has args that no longer hash to its argsHash.\n` +
+            `  stored argsHash: ${entry.argsHash}\n  args hash to:    ${actual}\n` +
+            `  The args were edited by hand, or the file was merged badly. fix: re-record (RECORD=1), ` +
+            `or set entries[${i}].argsHash to the value above if the edit was intended.`,
+          { cassettePath: where, jsonPath: `entries[${i}].args`, toolId: entry.toolId, argsHash: entry.argsHash },
+        );
+      }
+      const key = keyOf(entry.toolId, entry.argsHash);
+      const list = cassette.#index.get(key);
+      if (list) list.push(i);
+      else cassette.#index.set(key, [i]);
+    });
+    cassette.#entries = entries;
+    cassette.#used = new Array<boolean>(entries.length).fill(false);
+    return cassette;
+  }
+
+  /** Loads a cassette file; `null` when it does not exist. */
+  static async load(path: string): Promise<ToolCallCassette | null> {
+    const stored = await fileStore.load(path);
+    return stored === null ? null : ToolCallCassette.fromJSON(stored.data, path);
+  }
+
+  /**
+   * Writes the cassette atomically with stable formatting, after a secret scan (`secret-detected`: nothing
+   * is written). `recordedAt` is set when missing.
+   */
+  async save(path: string): Promise<void> {
+    if (this.#meta.recordedAt === undefined) this.#meta = { ...this.#meta, recordedAt: new Date().toISOString() };
+    const text = this.serialize(path);
+    await fileStore.save(path, text);
+  }
+
+  /** The exact bytes `save` writes, after the secret scan. */
+  serialize(path = this.source ?? '<memory>'): string {
+    const file = this.toJSON();
+    assertNoSecrets(file, path);
+    return stableStringify(file);
+  }
+}
+
+/** Turns a thrown value into the `{ name, message, data? }` a cassette stores. */
+export function serializeError(error: unknown): { name: string; message: string; data?: unknown } {
+  if (error instanceof Error) {
+    const out: { name: string; message: string; data?: unknown } = { name: error.name, message: error.message };
+    const data = (error as { data?: unknown }).data;
+    if (data !== undefined) {
+      const json = toJsonValue(data, 'error.data', { lenient: true });
+      if (json !== undefined) out.data = json;
+    }
+    return out;
+  }
+  return { name: 'Error', message: typeof error === 'string' ? error : preview(error, 500) };
+}
+
+/** Unwraps a recorded result: its value, or its error thrown again (same name and message). */
+export function unwrapResult(result: EntryResult): unknown {
+  if (result.ok) return result.value;
+  const error = new Error(result.error.message);
+  error.name = result.error.name;
+  if (result.error.data !== undefined) (error as Error & { data?: unknown }).data = result.error.data;
+  throw error;
+}

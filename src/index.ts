@@ -1,0 +1,23 @@
+// The public API of tapedeck (DESIGN section 0). Anything not exported here is internal.
+export { ToolCallCassette, resolveCall } from './cassette.js';
+export type { CallKey, ResolvedCall, MissContext } from './cassette.js';
+export { argsHash, toJsonValue } from './hash.js';
+export type { JsonValue } from './hash.js';
+export { tool, toolSignature } from './tool.js';
+export type { TapedTool, ToolOptions } from './tool.js';
+export { withCassette } from './with-cassette.js';
+export type { WithCassetteOptions } from './with-cassette.js';
+export { configure } from './config.js';
+export type { TapedeckOptions, HostMatcher, MswServerLike } from './config.js';
+export { ReplayError, isReplayError } from './errors.js';
+export type { ReplayReason, ReplayErrorFields, NearestCall } from './errors.js';
+export { resolveMode, isCI } from './mode.js';
+export type { Mode, ModeEnv } from './mode.js';
+export { SCHEMA_VERSION } from './format.js';
+export type { CassetteFile, CassetteMeta, Entry, EntryResult, RecordedError, RecordedEnvironment } from './format.js';
+export { cassettePathFor, safeFileName } from './location.js';
+export type { CassetteLocation } from './location.js';
+export { runStats, formatSummary } from './report.js';
+export type { CassetteStats } from './report.js';
+export { REDACTED } from './redact.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,110 @@
+import { ReplayError } from './errors.js';
+import { formatPath, type PathSegment } from './json-path.js';
+
+/** What a redacted value is replaced with on disk. */
+export const REDACTED = '[REDACTED]';
+
+/** Header and query-parameter names that are always redacted. */
+export const DEFAULT_REDACTED_NAMES: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'api-key',
+  'x-goog-api-key',
+  'x-auth-token',
+  'x-amz-security-token',
+];
+
+// Names that merely contain one of these words are redacted too (`openai-api-key`, `access_token`).
+const SECRET_NAME = /(?:key|token|secret|password|passwd|credential)/i;
+
+/** Options for redaction: extra names to redact, or a function that decides. */
+export type RedactOption = readonly string[] | ((name: string) => boolean);
+
+/** True when a header or query parameter named `name` must never be written to disk. */
+export function isSecretName(name: string, extra?: RedactOption): boolean {
+  const lower = name.toLowerCase();
+  if (DEFAULT_REDACTED_NAMES.includes(lower) || SECRET_NAME.test(lower)) return true;
+  if (typeof extra === 'function') return extra(name);
+  return extra?.some((n) => n.toLowerCase() === lower) ?? false;
+}
+
+/** Returns a copy of a name -> value record with every secret name's value replaced by {@link REDACTED}. */
+export function redactRecord<T>(record: Record<string, T>, extra?: RedactOption): Record<string, T | string> {
+  const out: Record<string, T | string> = {};
+  for (const [name, value] of Object.entries(record)) {
+    out[name] = isSecretName(name, extra) ? (Array.isArray(value) ? (value.map(() => REDACTED) as T) : REDACTED) : value;
+  }
+  return out;
+}
+
+/** Shapes of credentials that must never reach disk, whatever field they hide in. */
+const SECRET_PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
+  { name: 'Anthropic API key', pattern: /sk-ant-[A-Za-z0-9_-]{16,}/ },
+  { name: 'OpenAI API key', pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/ },
+  { name: 'AWS access key id', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { name: 'GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})/ },
+  { name: 'Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
+  { name: 'Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
+  { name: 'Stripe key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/ },
+  { name: 'JSON Web Token', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/ },
+  { name: 'bearer token', pattern: /\bBearer\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}/i },
+  { name: 'private key', pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/ },
+];
+
+/** A string that looks like a credential, and where it is. */
+export interface SecretFinding {
+  jsonPath: string;
+  kind: string;
+}
+
+/** Finds every string (object keys included) in a JSON value that looks like an API key or token. */
+export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
+  const findings: SecretFinding[] = [];
+  const path: PathSegment[] = [];
+  const check = (text: string): void => {
+    for (const { name, pattern } of SECRET_PATTERNS) {
+      if (pattern.test(text)) {
+        findings.push({ jsonPath: formatPath(path, root), kind: name });
+        return;
+      }
+    }
+  };
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') check(v);
+    else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        walk(v[i]);
+        path.pop();
+      }
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        path.push(k);
+        check(k);
+        walk(item);
+        path.pop();
+      }
+    }
+  };
+  walk(value);
+  return findings;
+}
+
+/** Throws `secret-detected` (naming the file and every JSON path) when `value` holds a credential. */
+export function assertNoSecrets(value: unknown, cassettePath: string): void {
+  const findings = findSecrets(value);
+  if (findings.length === 0) return;
+  const lines = findings.slice(0, 10).map((f) => `    ${f.jsonPath}: looks like ${f.kind}`);
+  if (findings.length > 10) lines.push(`    … and ${findings.length - 10} more`);
+  throw new ReplayError(
+    'secret-detected',
+    `tapedeck: refusing to write ${cassettePath}: it would contain ${findings.length === 1 ? 'a secret' : `${findings.length} secrets`}.\n` +
+      `${lines.join('\n')}\n` +
+      `  Nothing was written. fix: redact the field (configure({ redact: [...] }) for headers and query parameters, ` +
+      `normalize() for tool args and outputs), or stop the code under test from echoing credentials.`,
+    { cassettePath, jsonPath: findings[0]!.jsonPath },
+  );
+}

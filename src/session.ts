@@ -1,0 +1,261 @@
+import { ToolCallCassette, resolveCall, serializeError, unwrapResult, type ResolvedCall } from './cassette.js';
+import type { TapedeckOptions } from './config.js';
+import { diffJson, formatDifference } from './diff.js';
+import { currentEnvironment, environmentDrift } from './environment.js';
+import { ReplayError, isReplayError } from './errors.js';
+import type { EntryResult } from './format.js';
+import { toJsonValue } from './hash.js';
+import { omitPaths } from './json-path.js';
+import type { Mode } from './mode.js';
+import { decide, shouldSave } from './policy.js';
+import { addToRun, emptyStats, type CassetteStats } from './report.js';
+import { fileStore, type CassetteStore } from './store.js';
+import { VERSION } from './version.js';
+
+/** One call as the session sees it: what it is, and how to make it for real. */
+export interface SessionCall<T> {
+  toolId: string;
+  /** The call's args, before `ignore` paths are removed. */
+  args: unknown;
+  /** The tool's signature (`tool()` with `schema`/`version`); checked against the cassette on replay. */
+  signature?: string;
+  /** Makes the call for real. */
+  live: () => Promise<T>;
+  /** Turns a live result into what is stored (default: its JSON form). */
+  encode?: (value: T) => unknown;
+  /** Turns a stored value back into what the caller gets (default: the value itself). */
+  decode?: (stored: unknown) => T;
+}
+
+/** Everything a session needs; the adapters and `withCassette` build it from options and the mode. */
+export interface SessionInit {
+  path: string;
+  mode: Mode;
+  options: TapedeckOptions;
+  /** The cassette as loaded (`null`: no file yet), and its exact text for the conflict check. */
+  loaded: { cassette: ToolCallCassette; text: string } | null;
+  /** The command that re-records this test, e.g. `RECORD=1 npx vitest run a.test.ts -t "name"`. */
+  fix?: string;
+  store?: CassetteStore;
+}
+
+/**
+ * The cassette of one running test: applies the per-call decision (`decide`) for `tool()` calls and HTTP
+ * alike, remembers what went wrong even when the code under test swallowed the error, and saves at the end.
+ */
+export class CassetteSession {
+  readonly path: string;
+  readonly mode: Mode;
+  readonly options: TapedeckOptions;
+  readonly cassette: ToolCallCassette;
+  readonly stats: CassetteStats = emptyStats();
+  /** Problems to report when the test ends, even if the code under test caught them. */
+  readonly failures: ReplayError[] = [];
+  readonly #fileExisted: boolean;
+  readonly #loadedText: string | null;
+  readonly #original: ToolCallCassette | null;
+  readonly #fix: string | undefined;
+  readonly #store: CassetteStore;
+  #changed = false;
+  #closed = false;
+
+  constructor(init: SessionInit) {
+    this.path = init.path;
+    this.mode = init.mode;
+    this.options = init.options;
+    this.#fix = init.fix;
+    this.#store = init.store ?? fileStore;
+    this.#fileExisted = init.loaded !== null;
+    this.#loadedText = init.loaded?.text ?? null;
+    this.#original = init.loaded?.cassette ?? null;
+    const base = init.loaded?.cassette ?? new ToolCallCassette(init.path);
+    base.source = init.path;
+    // `record` rewrites the file from scratch (unused entries dropped) but keeps unknown fields.
+    this.cassette = init.mode === 'record' ? base.emptyCopy() : base;
+    this.stats.cassettes = 1;
+  }
+
+  /** Makes, replays, records or verifies one call, as the mode and the cassette say. */
+  async call<T>(spec: SessionCall<T>): Promise<T> {
+    const ignore = this.options.ignore ?? [];
+    const call = resolveCall({ toolId: spec.toolId, args: ignore.length ? omitPaths(toJsonValue(spec.args), ignore) : spec.args });
+    const action = decide(this.mode, { recorded: this.cassette.has(call), fileExisted: this.#fileExisted });
+    if (action !== 'live') this.#checkSignature(call, spec.signature);
+    const decode = spec.decode ?? ((stored: unknown) => stored as T);
+    switch (action) {
+      case 'replay': {
+        this.stats.replayed++;
+        return decode(unwrapResult(this.cassette.take(call)!.result));
+      }
+      case 'miss': {
+        this.stats.misses++;
+        throw this.#fail(this.cassette.missError(call, { fix: this.#fix, why: this.#whyNotRecorded() }));
+      }
+      case 'live': {
+        this.stats.live++;
+        return spec.live();
+      }
+      case 'record': {
+        this.stats.recorded++;
+        this.#changed = true;
+        if (spec.signature !== undefined || this.cassette.signatureOf(call.toolId) !== undefined) {
+          this.cassette.setSignature(call.toolId, spec.signature);
+        }
+        const fill = this.cassette.reserve(call);
+        try {
+          const value = await spec.live();
+          fill(this.#encode(spec, value));
+          return value;
+        } catch (error) {
+          if (!isReplayError(error)) fill({ ok: false, error: serializeError(error) });
+          throw error;
+        }
+      }
+      case 'verify': {
+        const recorded = this.cassette.take(call)!.result;
+        let live: EntryResult;
+        let value: T | undefined;
+        let thrown: unknown;
+        try {
+          value = await spec.live();
+          live = this.#encode(spec, value);
+        } catch (error) {
+          thrown = error;
+          live = { ok: false, error: serializeError(error) };
+        }
+        this.#verify(call, recorded, live);
+        this.stats.live++;
+        if (thrown !== undefined) throw thrown;
+        return value as T;
+      }
+    }
+  }
+
+  #encode<T>(spec: SessionCall<T>, value: T): EntryResult {
+    const stored = toJsonValue(spec.encode ? spec.encode(value) : value, 'output', { lenient: true });
+    return stored === undefined ? { ok: true } : { ok: true, value: stored };
+  }
+
+  #checkSignature(call: ResolvedCall, signature: string | undefined): void {
+    const recorded = this.cassette.signatureOf(call.toolId);
+    if (recorded === signature || !this.cassette.hasTool(call.toolId)) return;
+    throw this.#fail(
+      new ReplayError(
+        'tool-signature-mismatch',
+        `tapedeck: ${call.toolId} changed since ${this.path} was recorded, so its recordings may no longer be true.\n` +
+          `  recorded signature: ${recorded ?? '(none: recorded without schema/version)'}\n` +
+          `  current signature:  ${signature ?? '(none: no schema/version now)'}\n` +
+          `  fix: ${this.#fix ?? 'RECORD=1 <your test command>'}`,
+        { toolId: call.toolId, argsHash: call.argsHash, cassettePath: this.path, ...(this.#fix ? { fix: this.#fix } : {}) },
+      ),
+    );
+  }
+
+  #verify(call: ResolvedCall, recorded: EntryResult, live: EntryResult): void {
+    const ignore = this.options.verifyIgnore ?? [];
+    const differences = diffJson(omitPaths(recorded, ignore.map((p) => `value.${p}`)), omitPaths(live, ignore.map((p) => `value.${p}`)), {
+      tolerance: this.options.tolerance ?? 1e-9,
+      root: 'result',
+      limit: 20,
+    }).map((d) => formatDifference(d));
+    if (differences.length === 0) return;
+    this.#fail(
+      new ReplayError(
+        'drift',
+        `tapedeck: drift: ${call.toolId} answered differently from its recording in ${this.path}.\n` +
+          `  argsHash: ${call.argsHash}\n  (recorded -> live)\n${differences.map((d) => `    ${d}`).join('\n')}\n` +
+          `  fix: if the new answer is right, re-record: ${this.#fix ?? 'RECORD=1 <your test command>'}; ` +
+          `if the field changes on every call, add it to verifyIgnore.`,
+        { toolId: call.toolId, argsHash: call.argsHash, cassettePath: this.path, differences },
+      ),
+    );
+  }
+
+  #whyNotRecorded(): string {
+    if (this.mode === 'replay') return 'mode: replay (RECORD=0, or CI is set): unrecorded calls fail and nothing is written.';
+    if (this.mode === 'verify') return 'mode: verify: only recorded calls can be verified.';
+    return 'mode: auto: the cassette file exists, so new calls are not recorded into it.';
+  }
+
+  #fail(error: ReplayError): ReplayError {
+    this.failures.push(error);
+    return error;
+  }
+
+  /**
+   * Ends the scope. A failed test writes nothing. Otherwise: problems the code under test swallowed are
+   * thrown, unused entries are reported (or fail the test when `strict`), and the cassette is saved when
+   * the mode writes and something changed.
+   */
+  async finish(outcome: 'passed' | 'failed'): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (outcome === 'failed') return;
+      const first = this.failures[0];
+      if (first !== undefined) {
+        if (this.failures.length > 1) {
+          first.message += `\n  (${this.failures.length - 1} more problem${this.failures.length > 2 ? 's' : ''} in this test: ${this.failures
+            .slice(1)
+            .map((f) => f.reason)
+            .join(', ')})`;
+        }
+        throw first;
+      }
+      this.#reportEnvironmentDrift();
+      const unused = this.mode === 'record' || this.mode === 'passthrough' ? [] : this.cassette.unused();
+      this.stats.unused = unused.length;
+      if (unused.length > 0) {
+        const list = unused.slice(0, 20).map((e) => `    entries[${e.index}] ${e.toolId} ${e.argsHash.slice(0, 12)}…`);
+        if (unused.length > 20) list.push(`    … and ${unused.length - 20} more`);
+        const text =
+          `${unused.length} recorded call${unused.length === 1 ? ' was' : 's were'} never replayed in ${this.path}:\n${list.join('\n')}\n` +
+          `  The code no longer makes ${unused.length === 1 ? 'it' : 'them'}. fix: ${this.#fix ?? 'RECORD=1 <your test command>'} (re-recording drops unused entries)`;
+        if (this.options.strict === true) {
+          throw new ReplayError('unused-entries', `tapedeck: unused-entries: ${text}`, {
+            cassettePath: this.path,
+            unused: unused.map((e) => ({ toolId: e.toolId, argsHash: e.argsHash, index: e.index })),
+            ...(this.#fix ? { fix: this.#fix } : {}),
+          });
+        }
+        this.#warn(`tapedeck: warning: ${text}`);
+      }
+      await this.#save();
+    } finally {
+      addToRun(this.stats);
+    }
+  }
+
+  async #save(): Promise<void> {
+    if (!shouldSave(this.mode, { fileExisted: this.#fileExisted, changed: this.#changed })) return;
+    if (this.cassette.size === 0 && !this.#fileExisted) return; // a test that made no calls leaves no file
+    // Only `record` starts from an empty copy; in the other writing modes a change is an appended entry.
+    const entriesChanged =
+      this.#original === null ||
+      this.cassette === this.#original ||
+      JSON.stringify(this.#original.toJSON().entries) !== JSON.stringify(this.cassette.toJSON().entries);
+    if (entriesChanged) {
+      this.cassette.updateMeta({ tapedeck: VERSION, recordedAt: new Date().toISOString(), environment: currentEnvironment() });
+    } else if (this.#original !== null) {
+      // Same entries: keep the recorded metadata, so the file stays byte-identical.
+      this.cassette.updateMeta(this.#original.meta);
+    }
+    const text = this.cassette.serialize(this.path);
+    if (text === this.#loadedText) return;
+    await this.#store.save(this.path, text, { expected: this.#loadedText });
+    this.stats.written = 1;
+  }
+
+  #reportEnvironmentDrift(): void {
+    if (this.#original === null || this.stats.replayed === 0) return;
+    for (const warning of this.#original.warnings) this.#warn(`tapedeck: warning: ${warning}`);
+    const drift = environmentDrift(this.#original.meta.environment, currentEnvironment());
+    if (drift.length > 0) {
+      this.#warn(`tapedeck: warning: ${this.path} was recorded in a different environment (replay is unaffected; re-record if answers may have changed):\n${drift.map((d) => `    ${d}`).join('\n')}`);
+    }
+  }
+
+  #warn(message: string): void {
+    (this.options.onWarning ?? console.warn)(message);
+  }
+}

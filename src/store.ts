@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ReplayError } from './errors.js';
+
+/** Where cassettes live. `load` gives `null` for a file that does not exist; a corrupt file throws. */
+export interface CassetteStore {
+  load(path: string): Promise<StoredText | null>;
+  /**
+   * Writes `text` so that a reader only ever sees the old or the new file. `expected` is the content
+   * the caller loaded (`null`: there was no file); if the file changed since, nothing is written and
+   * `cassette-conflict` is thrown, so a concurrent writer's work is never silently overwritten.
+   */
+  save(path: string, text: string, options?: { expected?: string | null }): Promise<void>;
+}
+
+/** A cassette file as read from disk: its exact text and the parsed JSON. */
+export interface StoredText {
+  text: string;
+  data: unknown;
+}
+
+/** The file-system store: atomic writes (temp file in the same folder, fsync, rename) under a lock file. */
+export const fileStore: CassetteStore = { load: loadJsonFile, save: saveAtomic };
+
+/** Reads and parses a JSON file; `null` when it does not exist. */
+export async function loadJsonFile(path: string): Promise<StoredText | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'EISDIR') {
+      throw new ReplayError('corrupt-cassette', `tapedeck: ${path} is a directory, not a cassette file.\n  fix: remove or rename that directory.`, {
+        cassettePath: path,
+        cause: error,
+      });
+    }
+    throw new ReplayError('corrupt-cassette', `tapedeck: cannot read ${path}: ${(error as Error).message}`, { cassettePath: path, cause: error });
+  }
+  return { text, data: parseJsonText(text, path) };
+}
+
+/** Parses cassette text (a UTF-8 BOM is allowed), throwing `corrupt-cassette` with the line and column. */
+export function parseJsonText(text: string, path: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') {
+    throw new ReplayError('corrupt-cassette', `tapedeck: ${path} is empty.\n  fix: restore it from version control, or delete it and re-record (RECORD=1).`, {
+      cassettePath: path,
+      jsonPath: '$',
+    });
+  }
+  try {
+    return JSON.parse(body);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const where = position ? ` (${lineAndColumn(body, Number(position[1]))})` : '';
+    throw new ReplayError(
+      'corrupt-cassette',
+      `tapedeck: ${path} is not valid JSON${where}: ${message}\n  fix: restore it from version control, or delete it and re-record (RECORD=1).`,
+      { cassettePath: path, jsonPath: '$', cause: error },
+    );
+  }
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/**
+ * Serialises with every object's keys sorted, 2-space indent and a trailing newline, so the same data
+ * always gives the same bytes and a re-recording diffs only where the data changed.
+ */
+export function stableStringify(value: unknown): string {
+  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = sortKeys(v);
+  }
+  return out;
+}
+
+const LOCK_STALE_MS = 30_000;
+
+/** Atomic, conflict-checked write (see {@link CassetteStore.save}). */
+export async function saveAtomic(path: string, text: string, options: { expected?: string | null } = {}): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const release = await acquireLock(path);
+  try {
+    if (options.expected !== undefined) {
+      const current = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return null;
+        throw error;
+      });
+      if (current !== options.expected) {
+        throw new ReplayError(
+          'cassette-conflict',
+          `tapedeck: ${path} was ${options.expected === null ? 'created' : 'changed'} by another process while this test ran; ` +
+            `not overwriting it.\n  fix: re-run the test; if two tests share an explicit path, give each its own.`,
+          { cassettePath: path },
+        );
+      }
+    }
+    const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await syncDir(dir);
+    await removeStaleTemps(dir, basename(path));
+  } finally {
+    await release();
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Makes the rename itself durable; not supported everywhere (e.g. Windows), where it is skipped.
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+/** Temp files of writers that died mid-save (their pid is gone) are removed after a successful save. */
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(pid) && !isAlive(pid)) await rm(join(dir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function acquireLock(path: string): Promise<() => Promise<void>> {
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + LOCK_STALE_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return () => unlink(lock).catch(() => undefined);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if ((Number.isInteger(owner) && owner > 0 && !isAlive(owner)) || Date.now() > deadline) {
+        await rm(lock, { force: true });
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100)));
+    }
+  }
+}

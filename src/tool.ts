@@ -1,0 +1,73 @@
+import { canonicalize } from 'json-canonicalize';
+import { z } from 'zod';
+import { currentSession } from './context.js';
+import { ReplayError } from './errors.js';
+import { sha256 } from './hash.js';
+import { formatPath } from './json-path.js';
+
+/** Options of {@link tool}. */
+export interface ToolOptions<A extends unknown[]> {
+  /** Maps the argument list to what is hashed and stored (drop volatile fields here). */
+  normalize?: (args: A) => unknown;
+  /**
+   * A zod schema validated on every call: against the first argument, or against the whole argument
+   * list when it is a `z.tuple`. Its JSON Schema is part of the tool's signature.
+   */
+  schema?: z.ZodType;
+  /** Bump it when the tool's behaviour changes: cassettes recorded with another version stop replaying. */
+  version?: string;
+}
+
+/** A function wrapped by {@link tool}: same arguments, always async, taped inside a cassette. */
+export type TapedTool<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
+  readonly toolId: string;
+  /** sha256 of the schema's JSON Schema and the version; `undefined` when neither is given. */
+  readonly signature: string | undefined;
+};
+
+/** The signature of a tool: sha256 of the canonical JSON of its args' JSON Schema and its version. */
+export function toolSignature(options: { schema?: z.ZodType; version?: string }): string | undefined {
+  if (options.schema === undefined && options.version === undefined) return undefined;
+  const jsonSchema = options.schema === undefined ? null : z.toJSONSchema(options.schema, { unrepresentable: 'any' });
+  return sha256(canonicalize({ schema: jsonSchema, version: options.version ?? null }));
+}
+
+/**
+ * Wraps an agent's tool so that, inside an active cassette, its calls are recorded and replayed under
+ * `toolId` (args = the argument list as an array). Outside any cassette it just calls `fn`.
+ */
+export function tool<A extends unknown[], R>(toolId: string, fn: (...args: A) => R, options: ToolOptions<A> = {}): TapedTool<A, R> {
+  if (typeof toolId !== 'string' || toolId === '') throw new TypeError('tapedeck: tool(toolId, fn): toolId must be a non-empty string');
+  if (typeof fn !== 'function') throw new TypeError(`tapedeck: tool(${JSON.stringify(toolId)}, fn): fn must be a function`);
+  const signature = toolSignature(options);
+  const validate = options.schema === undefined ? undefined : makeValidator(toolId, options.schema);
+
+  const taped = async (...args: A): Promise<Awaited<R>> => {
+    validate?.(args);
+    const session = currentSession();
+    if (session === undefined) return await fn(...args);
+    return session.call<Awaited<R>>({
+      toolId,
+      args: options.normalize ? options.normalize(args) : args,
+      ...(signature === undefined ? {} : { signature }),
+      live: () => Promise.resolve(fn(...args)) as Promise<Awaited<R>>,
+    });
+  };
+  Object.defineProperty(taped, 'name', { value: fn.name || toolId });
+  return Object.assign(taped, { toolId, signature }) as TapedTool<A, R>;
+}
+
+function makeValidator(toolId: string, schema: z.ZodType): (args: unknown[]) => void {
+  const wholeList = schema instanceof z.ZodTuple;
+  return (args) => {
+    const result = schema.safeParse(wholeList ? args : args[0]);
+    if (result.success) return;
+    const issue = result.error.issues[0];
+    const path = (wholeList ? [] : [0]).concat((issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p)) as never[]);
+    const at = formatPath(path as Array<string | number>, 'args');
+    throw new ReplayError('invalid-args', `tapedeck: ${toolId} was called with invalid args: ${at}: ${issue?.message ?? 'invalid'}`, {
+      toolId,
+      jsonPath: at,
+    });
+  }
+}

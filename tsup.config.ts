@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts', vitest: 'adapters/vitest.ts', jest: 'adapters/jest.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  // One shared chunk, so `tapedeck` and `tapedeck/vitest` loaded together share one core instance
+  // (one AsyncLocalStorage, one msw server, one configure()).
+  splitting: true,
+  clean: true,
+  target: 'node20',
+  platform: 'node',
+  sourcemap: false,
+  external: ['msw', 'msw/node', 'vitest', '@jest/globals'],
+});
