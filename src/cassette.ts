@@ -82,7 +82,7 @@ export class ToolCallCassette {
   }
 
   #append(call: ResolvedCall, result: EntryResult): Entry {
-    const position = this.#reserveSlot(call);
+    const position = this.#reserveSlot(call, false);
     this.#entries[position]!.result = result;
     return structuredClone(this.#entries[position]!);
   }
@@ -91,29 +91,25 @@ export class ToolCallCassette {
    * Reserves the next position for a call whose result is not known yet, and returns the function that
    * fills it in. Concurrent calls inside one test are thereby stored in the order they were made, not
    * the order they finished, so re-recording the same run gives the same file. Unfilled slots are left
-   * out of `toJSON`.
+   * out of `toJSON`. The slot counts as used by the current run: the call that recorded it consumed it,
+   * so the next identical call is the next occurrence, not a replay of this one.
    */
   reserve(call: CallKey): (result: EntryResult) => void {
-    const position = this.#reserveSlot(resolveCall(call));
+    const position = this.#reserveSlot(resolveCall(call), true);
     return (result) => {
       this.#entries[position]!.result = structuredClone(result);
     };
   }
 
-  #reserveSlot(call: ResolvedCall): number {
+  #reserveSlot(call: ResolvedCall, consumed: boolean): number {
     const entry = { toolId: call.toolId, argsHash: call.argsHash, args: structuredClone(call.args) } as Entry;
     const position = this.#entries.push(entry) - 1;
-    this.#used[position] = true; // recorded in this run: never reported unused
+    this.#used[position] = consumed;
     const key = keyOf(call.toolId, call.argsHash);
     const list = this.#index.get(key);
-    if (list) {
-      list.push(position);
-      // Recording after replaying the same key (mode `new`) must not make the new entry replayable twice.
-      this.#cursor.set(key, list.length);
-    } else {
-      this.#index.set(key, [position]);
-      this.#cursor.set(key, 1);
-    }
+    if (list) list.push(position);
+    else this.#index.set(key, [position]);
+    if (consumed) this.#cursor.set(key, list?.length ?? 1);
     return position;
   }
 

@@ -9,7 +9,7 @@ import { omitPaths } from './json-path.js';
 import type { Mode } from './mode.js';
 import { decide, shouldSave } from './policy.js';
 import { addToRun, emptyStats, type CassetteStats } from './report.js';
-import { fileStore, type CassetteStore } from './store.js';
+import { fileStore, stableStringify, type CassetteStore } from './store.js';
 import { VERSION } from './version.js';
 
 /** One call as the session sees it: what it is, and how to make it for real. */
@@ -233,7 +233,7 @@ export class CassetteSession {
     const entriesChanged =
       this.#original === null ||
       this.cassette === this.#original ||
-      JSON.stringify(this.#original.toJSON().entries) !== JSON.stringify(this.cassette.toJSON().entries);
+      stableStringify(this.#original.toJSON().entries) !== stableStringify(this.cassette.toJSON().entries);
     if (entriesChanged) {
       this.cassette.updateMeta({ tapedeck: VERSION, recordedAt: new Date().toISOString(), environment: currentEnvironment() });
     } else if (this.#original !== null) {

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { isCI, resolveMode, type Mode } from '../src/index.js';
+
+describe('resolveMode', () => {
+  const cases: Array<[Record<string, string>, Mode]> = [
+    [{}, 'auto'],
+    [{ RECORD: '' }, 'auto'],
+    [{ RECORD: '0' }, 'replay'],
+    [{ RECORD: 'none' }, 'replay'],
+    [{ RECORD: '1' }, 'record'],
+    [{ RECORD: 'all' }, 'record'],
+    [{ RECORD: 'ALL' }, 'record'],
+    [{ RECORD: 'new' }, 'new'],
+    [{ RECORD: 'off' }, 'passthrough'],
+    [{ RECORD: 'verify' }, 'verify'],
+    [{ CI: 'true' }, 'replay'],
+    [{ CI: '1', RECORD: '0' }, 'replay'],
+    [{ CI: 'true', RECORD: 'off' }, 'passthrough'],
+    [{ CI: 'true', RECORD: 'verify' }, 'verify'],
+    [{ CI: 'false', RECORD: '1' }, 'record'],
+    [{ CI: '0', RECORD: 'new' }, 'new'],
+    [{ CI: '', RECORD: '1' }, 'record'],
+    [{ CI: 'true', RECORD: '1', TAPEDECK_ALLOW_CI_RECORD: '1' }, 'record'],
+    [{ CI: 'true', RECORD: 'new', TAPEDECK_ALLOW_CI_RECORD: '1' }, 'new'],
+    [{ CI: 'true', TAPEDECK_ALLOW_CI_RECORD: '1' }, 'replay'],
+  ];
+  it.each(cases)('%j -> %s', (env, mode) => {
+    expect(resolveMode(env)).toBe(mode);
+  });
+
+  it.each([[{ CI: 'true', RECORD: '1' }], [{ CI: 'yes', RECORD: 'all' }], [{ CI: 'true', RECORD: 'new' }], [{ CI: 'true', RECORD: '1', TAPEDECK_ALLOW_CI_RECORD: '0' }]])(
+    'refuses a writing mode under CI: %j',
+    (env) => {
+      expect(() => resolveMode(env)).toThrowError(expect.objectContaining({ name: 'ReplayError', reason: 'record-forbidden-in-ci' }));
+      expect(() => resolveMode(env)).toThrow(/TAPEDECK_ALLOW_CI_RECORD=1/);
+    },
+  );
+
+  it.each(['yes', '2', 'true', 'recrod'])('rejects RECORD=%s and lists the valid values', (value) => {
+    expect(() => resolveMode({ RECORD: value })).toThrowError(expect.objectContaining({ reason: 'invalid-mode' }));
+    expect(() => resolveMode({ RECORD: value })).toThrow(/RECORD=1 or all.*RECORD=new/s);
+  });
+
+  it('detects CI as set-and-not-false', () => {
+    expect(isCI({})).toBe(false);
+    expect(isCI({ CI: '' })).toBe(false);
+    expect(isCI({ CI: 'false' })).toBe(false);
+    expect(isCI({ CI: 'FALSE' })).toBe(false);
+    expect(isCI({ CI: '0' })).toBe(false);
+    expect(isCI({ CI: 'true' })).toBe(true);
+    expect(isCI({ CI: 'woodpecker' })).toBe(true);
+  });
+});

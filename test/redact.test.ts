@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED, assertNoSecrets, findSecrets, isSecretName, redactRecord } from '../src/redact.js';
+
+describe('redaction', () => {
+  it.each(['authorization', 'Proxy-Authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'openai-api-key', 'access_token', 'client_secret', 'password'])(
+    'redacts %s by default',
+    (name) => expect(isSecretName(name)).toBe(true),
+  );
+  it.each(['content-type', 'accept', 'user-agent', 'x-request-id', 'anthropic-version'])('keeps %s', (name) => expect(isSecretName(name)).toBe(false));
+
+  it('takes extra names or a predicate', () => {
+    expect(isSecretName('x-tenant', ['X-Tenant'])).toBe(true);
+    expect(isSecretName('x-tenant', (n) => n.startsWith('x-t'))).toBe(true);
+    expect(redactRecord({ authorization: 'Bearer abc', accept: 'json', cookie: ['a', 'b'] })).toEqual({ authorization: REDACTED, accept: 'json', cookie: [REDACTED, REDACTED] });
+  });
+});
+
+describe('secret scan', () => {
+  const samples: Array<[string, string]> = [
+    ['OpenAI', 'sk-abcdefghijklmnopqrstuvwxyz0123456789'],
+    ['OpenAI project', 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx_12-34'],
+    ['Anthropic', 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz'],
+    ['AWS', 'AKIAIOSFODNN7EXAMPLE'],
+    ['GitHub', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'],
+    ['Google', 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234'],
+    ['Slack', 'xoxb-123456789012-abcdefghij'],
+    ['JWT', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'],
+    ['bearer', 'Bearer abcdef0123456789abcdef'],
+  ];
+  it.each(samples)('finds a %s credential at any depth and names the path', (_kind, secret) => {
+    const findings = findSecrets({ entries: [{ result: { value: { deep: [`text ${secret} text`] } } }] });
+    expect(findings.map((f) => f.jsonPath)).toEqual(['$.entries[0].result.value.deep[0]']);
+    expect(() => assertNoSecrets({ a: secret }, 'x.json')).toThrowError(expect.objectContaining({ reason: 'secret-detected', jsonPath: '$.a', cassettePath: 'x.json' }));
+  });
+
+  it('finds secrets used as object keys', () => {
+    expect(findSecrets({ ['sk-ant-api03-abcdefghijklmnopqrstuvwxyz']: 1 })).toHaveLength(1);
+  });
+
+  it('does not flag the redaction placeholder, hashes or ordinary text', () => {
+    expect(findSecrets({ authorization: REDACTED, h: 'Bearer [REDACTED]', hash: 'e23f8d4197e06fb14090fd7ae275b6f9f4e8449202851dab79c411cb3426d4a2', text: 'ask-me about skills and tasks' })).toEqual([]);
+  });
+});
