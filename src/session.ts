@@ -177,6 +177,20 @@ export class CassetteSession {
     return 'mode: auto: the cassette file exists, so new calls are not recorded into it.';
   }
 
+  /**
+   * What to report when the test failed: a miss (or drift, ...) noted during the test is usually why the
+   * code under test failed (an SDK turns the replayed network error into its own), so it comes first,
+   * with the test's own error attached as `cause` and quoted.
+   */
+  rootCause(error: unknown): unknown {
+    const first = this.failures[0];
+    if (first === undefined || first === error) return error;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    first.message += `\n  (the test then failed with: ${message.split('\n')[0]})`;
+    if (first.cause === undefined) Object.defineProperty(first, 'cause', { value: error, configurable: true, writable: true });
+    return first;
+  }
+
   #fail(error: ReplayError): ReplayError {
     this.failures.push(error);
     return error;

@@ -34,7 +34,7 @@ export async function withCassette<T>(options: WithCassetteOptions, fn: (cassett
     return result;
   } catch (error) {
     await session.finish('failed');
-    throw error;
+    throw session.rootCause(error);
   } finally {
     await detach?.();
   }

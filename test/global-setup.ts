@@ -16,6 +16,7 @@ function newest(dir: string): number {
 }
 
 export default function setup(): void {
+  if (process.env.TAPEDECK_SKIP_BUILD === '1') return; // for quick local runs of tests that use src/ only
   const marker = join(root, 'dist', 'index.js');
   const sources = Math.max(...['src', 'adapters'].filter((d) => existsSync(join(root, d))).map((d) => newest(join(root, d))), statSync(join(root, 'tsup.config.ts')).mtimeMs);
   if (existsSync(marker) && statSync(marker).mtimeMs >= sources) return;

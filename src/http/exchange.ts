@@ -1,0 +1,242 @@
+import { REDACTED, isSecretName, type RedactOption } from '../redact.js';
+import type { JsonValue } from '../hash.js';
+
+/** How an HTTP call is keyed: `http:<METHOD> <origin><pathname>` plus `{ query, body, headers? }`. */
+export interface HttpCallKey {
+  toolId: string;
+  args: HttpArgs;
+}
+
+/** The args of an HTTP call (DESIGN section 3). */
+export interface HttpArgs {
+  query: Record<string, string | string[]>;
+  /** Parsed JSON, text, `{ base64 }` for binary, or `null` when there is none. */
+  body: JsonValue;
+  /** Only the headers named in `matchHeaders`, lower-cased, secrets redacted. */
+  headers?: Record<string, string>;
+}
+
+/** One server-sent event as stored. */
+export interface SseEvent {
+  data: string;
+  event?: string;
+  id?: string;
+  retry?: number;
+  /** Milliseconds since the previous event (or the response head) when recorded. */
+  delayMs?: number;
+}
+
+/** A recorded response body. */
+export type StoredBody = { json: JsonValue } | { text: string } | { base64: string } | { sse: SseEvent[] };
+
+/** A recorded response (DESIGN section 3). */
+export interface StoredResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string | string[]>;
+  body: StoredBody;
+}
+
+/** Options that shape keys and recordings. */
+export interface ExchangeOptions {
+  matchHeaders?: readonly string[];
+  redact?: RedactOption;
+}
+
+// Stored bodies are decoded, so these would lie on replay; hop-by-hop ones describe the old connection.
+const DROPPED_RESPONSE_HEADERS = new Set([
+  'content-encoding',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'upgrade',
+]);
+
+// Response headers are redacted by exact name only: names like `x-ratelimit-remaining-tokens` are not
+// secrets, and the pre-write scan still catches a credential in any header value.
+const RESPONSE_SECRET_HEADERS = new Set(['set-cookie', 'authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'api-key']);
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+const isJsonType = (type: string): boolean => /^application\/(?:[\w.+-]*\+)?json\b/i.test(type) || /^text\/json\b/i.test(type);
+const isTextType = (type: string): boolean =>
+  /^text\//i.test(type) || /^application\/(?:[\w.+-]*\+)?(?:xml|javascript|x-www-form-urlencoded|graphql|x-ndjson)\b/i.test(type);
+
+/** The key of an intercepted request. Reads a clone, so the request can still be sent. */
+export async function requestToCall(request: Request, options: ExchangeOptions): Promise<HttpCallKey> {
+  const url = new URL(request.url);
+  const query: Record<string, string | string[]> = {};
+  for (const [name, raw] of url.searchParams) {
+    const value = isSecretName(name, options.redact) ? REDACTED : raw;
+    const existing = query[name];
+    if (existing === undefined) query[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else query[name] = [existing, value];
+  }
+  const args: HttpArgs = { query, body: await readRequestBody(request) };
+  if (options.matchHeaders && options.matchHeaders.length > 0) {
+    const headers: Record<string, string> = {};
+    for (const name of options.matchHeaders) {
+      const value = request.headers.get(name);
+      if (value !== null) headers[name.toLowerCase()] = isSecretName(name, options.redact) ? REDACTED : value;
+    }
+    args.headers = headers;
+  }
+  return { toolId: `http:${request.method.toUpperCase()} ${url.origin}${url.pathname}`, args };
+}
+
+async function readRequestBody(request: Request): Promise<JsonValue> {
+  if (request.body === null) return null;
+  const bytes = new Uint8Array(await request.clone().arrayBuffer());
+  if (bytes.byteLength === 0) return null;
+  return decodeBody(bytes, request.headers.get('content-type') ?? '', true);
+}
+
+/** JSON is parsed (so it hashes canonically), text stays text, anything else is base64. */
+function decodeBody(bytes: Uint8Array, contentType: string, asValue: true): JsonValue;
+function decodeBody(bytes: Uint8Array, contentType: string, asValue: false): StoredBody;
+function decodeBody(bytes: Uint8Array, contentType: string, asValue: boolean): JsonValue | StoredBody {
+  const text = utf8OrNull(bytes);
+  if (text !== null && (isJsonType(contentType) || (contentType === '' && /^\s*[{[]/.test(text)))) {
+    try {
+      const json = JSON.parse(text) as JsonValue;
+      return asValue ? json : { json };
+    } catch {
+      /* declared JSON but is not: keep the text */
+    }
+  }
+  if (text !== null && (isTextType(contentType) || isJsonType(contentType) || contentType === '')) return asValue ? text : { text };
+  const base64 = Buffer.from(bytes).toString('base64');
+  return { base64 };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+function utf8OrNull(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Reads a live response completely into its stored form (SSE event by event, with timings). */
+export async function responseToStored(response: Response, options: ExchangeOptions): Promise<StoredResponse> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (DROPPED_RESPONSE_HEADERS.has(name) || name === 'set-cookie') return;
+    headers[name] = isResponseSecret(name, options.redact) ? REDACTED : value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies.map(() => REDACTED);
+  const contentType = response.headers.get('content-type') ?? '';
+  let body: StoredBody;
+  if (/^text\/event-stream\b/i.test(contentType) && response.body !== null) {
+    body = { sse: await readEvents(response.body) };
+  } else {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    body = bytes.byteLength === 0 ? { text: '' } : decodeBody(bytes, contentType, false);
+  }
+  return { status: response.status, statusText: response.statusText, headers, body };
+}
+
+function isResponseSecret(name: string, extra: RedactOption | undefined): boolean {
+  if (RESPONSE_SECRET_HEADERS.has(name)) return true;
+  if (typeof extra === 'function') return extra(name);
+  return extra?.some((n) => n.toLowerCase() === name) ?? false;
+}
+
+/** Parses a text/event-stream as it arrives, recording the gap before each event. */
+async function readEvents(stream: ReadableStream<Uint8Array>): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let last = performance.now();
+  let current: SseEvent | null = null;
+  let hasData = false;
+  const dispatch = (): void => {
+    hasData = false;
+    if (current === null) return;
+    const now = performance.now();
+    current.delayMs = Math.max(0, Math.round(now - last));
+    last = now;
+    events.push(current);
+    current = null;
+  };
+  const line = (text: string): void => {
+    if (text === '') return dispatch();
+    if (text.startsWith(':')) return; // comment / keep-alive
+    const colon = text.indexOf(':');
+    const field = colon === -1 ? text : text.slice(0, colon);
+    let value = colon === -1 ? '' : text.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    current ??= { data: '' };
+    if (field === 'data') {
+      current.data = hasData ? `${current.data}\n${value}` : value;
+      hasData = true;
+    } else if (field === 'event') current.event = value;
+    else if (field === 'id') current.id = value;
+    else if (field === 'retry' && /^\d+$/.test(value)) current.retry = Number(value);
+  };
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+    let match: RegExpExecArray | null;
+    const eol = /\r\n|\r(?!$)|\n/g;
+    let consumed = 0;
+    while ((match = eol.exec(buffer)) !== null) {
+      line(buffer.slice(consumed, match.index));
+      consumed = match.index + match[0].length;
+    }
+    buffer = buffer.slice(consumed);
+    if (done) break;
+  }
+  if (buffer !== '') line(buffer);
+  dispatch();
+  return events;
+}
+
+/** Renders one stored event in text/event-stream syntax. */
+export function renderEvent(event: SseEvent): string {
+  let out = '';
+  if (event.event !== undefined) out += `event: ${event.event}\n`;
+  if (event.id !== undefined) out += `id: ${event.id}\n`;
+  if (event.retry !== undefined) out += `retry: ${event.retry}\n`;
+  for (const part of event.data.split('\n')) out += `data: ${part}\n`;
+  return `${out}\n`;
+}
+
+const encoder = new TextEncoder();
+
+/** Builds the `Response` a recorded exchange replays as; SSE is a real stream, one event per chunk. */
+export function storedToResponse(stored: StoredResponse, options: { replayDelays?: boolean } = {}): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(stored.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const init = { status: stored.status, statusText: stored.statusText, headers };
+  if (NULL_BODY_STATUSES.has(stored.status)) return new Response(null, init);
+  const body = stored.body;
+  if ('sse' in body) {
+    const events = body.sse;
+    let next = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const event = events[next++];
+        if (event === undefined) return controller.close();
+        if (options.replayDelays === true && event.delayMs) await new Promise((resolve) => setTimeout(resolve, event.delayMs));
+        controller.enqueue(encoder.encode(renderEvent(event)));
+      },
+    });
+    return new Response(stream, init);
+  }
+  if ('json' in body) return new Response(JSON.stringify(body.json), init);
+  if ('text' in body) return new Response(body.text, init);
+  return new Response(Buffer.from(body.base64, 'base64'), init);
+}
