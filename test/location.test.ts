@@ -20,6 +20,7 @@ describe('cassettePathFor', () => {
     const path = cassettePathFor({ testFile, testPath: [name] });
     expect(resolve(path).startsWith(folder + sep)).toBe(true);
     const base = path.slice(folder.length + 1);
+    // eslint-disable-next-line no-control-regex
     expect(base).not.toMatch(/[<>:"/\\|?*\u0000-\u001f]/);
     expect(base).not.toMatch(/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i);
     expect(Buffer.byteLength(base)).toBeLessThanOrEqual(200);
