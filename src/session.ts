@@ -12,6 +12,10 @@ import { addToRun, emptyStats, type CassetteStats } from './report.js';
 import { fileStore, stableStringify, type CassetteStore } from './store.js';
 import { VERSION } from './version.js';
 
+function view(result: EntryResult, compareView: ((stored: unknown) => unknown) | undefined): EntryResult {
+  return compareView === undefined || !result.ok ? result : { ...result, value: compareView(result.value) };
+}
+
 /** One call as the session sees it: what it is, and how to make it for real. */
 export interface SessionCall<T> {
   toolId: string;
@@ -25,6 +29,8 @@ export interface SessionCall<T> {
   encode?: (value: T) => unknown;
   /** Turns a stored value back into what the caller gets (default: the value itself). */
   decode?: (stored: unknown) => T;
+  /** `verify` mode: the part of a stored value that must match live (default: all of it). */
+  compareView?: (stored: unknown) => unknown;
 }
 
 /** Everything a session needs; the adapters and `withCassette` build it from options and the mode. */
@@ -123,7 +129,7 @@ export class CassetteSession {
           thrown = error;
           live = { ok: false, error: serializeError(error) };
         }
-        this.#verify(call, recorded, live);
+        this.#verify(call, view(recorded, spec.compareView), view(live, spec.compareView));
         this.stats.live++;
         if (thrown !== undefined) throw thrown;
         return value as T;
@@ -209,10 +215,13 @@ export class CassetteSession {
       const first = this.failures[0];
       if (first !== undefined) {
         if (this.failures.length > 1) {
-          first.message += `\n  (${this.failures.length - 1} more problem${this.failures.length > 2 ? 's' : ''} in this test: ${this.failures
-            .slice(1)
-            .map((f) => f.reason)
-            .join(', ')})`;
+          const more = this.failures.slice(1);
+          const shown = more.slice(0, 5).map((f) => f.message.replace(/^tapedeck: /, '').replace(/^/gm, '    '));
+          first.message += `\n  ${more.length} more problem${more.length > 1 ? 's' : ''} in this test:\n${shown.join('\n')}`;
+          if (more.length > 5) first.message += `\n    … and ${more.length - 5} more`;
+          if (first.differences !== undefined) {
+            (first as { differences?: string[] }).differences = this.failures.flatMap((f) => f.differences ?? []);
+          }
         }
         throw first;
       }

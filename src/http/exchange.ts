@@ -240,3 +240,13 @@ export function storedToResponse(stored: StoredResponse, options: { replayDelays
   if ('text' in body) return new Response(body.text, init);
   return new Response(Buffer.from(body.base64, 'base64'), init);
 }
+
+/**
+ * What `verify` compares of a response: status and body. Headers (dates, request ids) and SSE timings
+ * change on every call; a stream is compared as its concatenated data, since chunking is not meaning.
+ */
+export function verifyView(stored: unknown): unknown {
+  const response = stored as StoredResponse;
+  const body = response.body;
+  return { status: response.status, body: 'sse' in body ? { sse: body.sse.map((e) => e.data).join('') } : body };
+}

@@ -1,7 +1,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import type { HostMatcher, MswServerLike, TapedeckOptions } from '../config.js';
 import { currentSession } from '../context.js';
-import { requestToCall, responseToStored, storedToResponse, type StoredResponse } from './exchange.js';
+import { requestToCall, responseToStored, storedToResponse, verifyView, type StoredResponse } from './exchange.js';
 
 type Msw = typeof import('msw');
 type MswNode = typeof import('msw/node');
@@ -45,6 +45,7 @@ function loadMsw(): Promise<Loaded | null> {
           args: key.args,
           // Each redirect hop is its own exchange, so the client follows them on replay as it did live.
           live: async () => responseToStored(await fetch(msw.bypass(request, { redirect: 'manual' })), options),
+          compareView: verifyView,
         });
         return storedToResponse(stored, options);
       } catch {
