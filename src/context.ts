@@ -16,3 +16,11 @@ export function currentSession(): CassetteSession | undefined {
 export function runInSession<T>(session: CassetteSession, fn: () => T): T {
   return storage.run(session, fn);
 }
+
+/**
+ * Runs `fn` with no cassette active. A taped call's live body runs this way: a tool that fetches is
+ * recorded once, as the tool, not again as its inner HTTP request (which replay would never make).
+ */
+export function runOutsideSession<T>(fn: () => T): T {
+  return storage.exit(fn);
+}

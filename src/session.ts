@@ -1,5 +1,6 @@
 import { ToolCallCassette, resolveCall, serializeError, unwrapResult, type ResolvedCall } from './cassette.js';
 import type { TapedeckOptions } from './config.js';
+import { runOutsideSession } from './context.js';
 import { diffJson, formatDifference } from './diff.js';
 import { currentEnvironment, environmentDrift } from './environment.js';
 import { ReplayError, isReplayError } from './errors.js';
@@ -83,6 +84,7 @@ export class CassetteSession {
 
   /** Makes, replays, records or verifies one call, as the mode and the cassette say. */
   async call<T>(spec: SessionCall<T>): Promise<T> {
+    const live = () => runOutsideSession(spec.live);
     const ignore = this.options.ignore ?? [];
     const call = resolveCall({ toolId: spec.toolId, args: ignore.length ? omitPaths(toJsonValue(spec.args), ignore) : spec.args });
     const action = decide(this.mode, { recorded: this.cassette.has(call), fileExisted: this.#fileExisted });
@@ -99,7 +101,7 @@ export class CassetteSession {
       }
       case 'live': {
         this.stats.live++;
-        return spec.live();
+        return live();
       }
       case 'record': {
         this.stats.recorded++;
@@ -109,7 +111,7 @@ export class CassetteSession {
         }
         const fill = this.cassette.reserve(call);
         try {
-          const value = await spec.live();
+          const value = await live();
           fill(this.#encode(spec, value));
           return value;
         } catch (error) {
@@ -119,17 +121,17 @@ export class CassetteSession {
       }
       case 'verify': {
         const recorded = this.cassette.take(call)!.result;
-        let live: EntryResult;
+        let result: EntryResult;
         let value: T | undefined;
         let thrown: unknown;
         try {
-          value = await spec.live();
-          live = this.#encode(spec, value);
+          value = await live();
+          result = this.#encode(spec, value);
         } catch (error) {
           thrown = error;
-          live = { ok: false, error: serializeError(error) };
+          result = { ok: false, error: serializeError(error) };
         }
-        this.#verify(call, view(recorded, spec.compareView), view(live, spec.compareView));
+        this.#verify(call, view(recorded, spec.compareView), view(result, spec.compareView));
         this.stats.live++;
         if (thrown !== undefined) throw thrown;
         return value as T;

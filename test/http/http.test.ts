@@ -244,6 +244,23 @@ describe('HTTP through fetch', () => {
   });
 });
 
+describe('tools that make HTTP calls', () => {
+  it('are taped once, as the tool: the inner request is neither recorded nor reported unused', async () => {
+    server = await startServer(routes);
+    const base = server.url;
+    const path = await tempPath();
+    const { tool } = await import('../../src/index.js');
+    const lookup = tool('lookup', async (q: string) => (await fetch(`${base}/json?q=${q}`)).json());
+    const warnings: string[] = [];
+    const live = await withCassette({ path, mode: 'auto', onWarning: (w) => warnings.push(w) }, () => lookup('x'));
+    expect(JSON.parse(await readFile(path, 'utf8')).entries.map((e: { toolId: string }) => e.toolId)).toEqual(['lookup']);
+    await server.close();
+    server = undefined;
+    expect(await withCassette({ path, mode: 'replay', onWarning: (w) => warnings.push(w) }, () => lookup('x'))).toEqual(live);
+    expect(warnings).toEqual([]);
+  });
+});
+
 describe('HTTP through node:http', () => {
   it('records and replays node:http requests like fetch ones', async () => {
     const { live, replayed, hits } = await recordThenReplay(async (base) => {
