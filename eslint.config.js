@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/mode.ts', 'test/**', 'bench/**', 'examples/**', '*.config.*'],
+    files: ['src/mode.ts', 'src/cli/main.ts', 'test/**', 'bench/**', 'examples/**', '*.config.*'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );
