@@ -6,6 +6,7 @@ export type { JsonValue } from './hash.js';
 export { tool, toolSignature } from './tool.js';
 export type { TapedTool, ToolOptions } from './tool.js';
 export { withCassette } from './with-cassette.js';
+export { installHttp } from './http/index.js';
 export type { WithCassetteOptions } from './with-cassette.js';
 export { configure } from './config.js';
 export type { TapedeckOptions, HostMatcher, MswServerLike } from './config.js';

@@ -121,6 +121,17 @@ describe('withCassette lifecycle', () => {
     await expect(strict).rejects.toMatchObject({ reason: 'unused-entries', unused: [expect.objectContaining({ index: 1, toolId: 'math.double' })] });
   });
 
+  it('notes unused entries beside the cassette for `tapedeck prune`, and clears the note when all are used', async () => {
+    const path = await tempPath();
+    await seed(path, [1, 2]);
+    const { double } = counter();
+    const note = join(path, '..', '.tapedeck-unused.json');
+    await withCassette({ path, mode: 'replay', ...quiet }, async () => double(1));
+    expect(await readFile(note, 'utf8')).toContain('math.double');
+    await withCassette({ path, mode: 'replay', ...quiet }, async () => [await double(1), await double(2)]);
+    expect(await exists(note)).toBe(false);
+  });
+
   it('strict can come from configure(), and per-test options override it', async () => {
     const path = await tempPath();
     await seed(path, [1, 2]);

@@ -1,2 +1,2 @@
-export { attachHttp } from './interceptor.js';
+export { attachHttp, installHttp } from './interceptor.js';
 export type { HttpArgs, StoredResponse, StoredBody, SseEvent } from './exchange.js';

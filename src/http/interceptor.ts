@@ -67,7 +67,7 @@ function matchesHost(url: URL, hosts: readonly HostMatcher[] | undefined): boole
 /**
  * Makes HTTP inside cassette scopes go through the active cassette. With `mswServer`, tapedeck's handler
  * is appended after the user's own; otherwise tapedeck runs one msw server per process, listening while
- * at least one cassette is open, and closed (every patch undone) when the last one closes.
+ * at least one cassette is open or {@link installHttp} holds it, and closed (every patch undone) after.
  */
 export async function attachHttp(options: TapedeckOptions): Promise<(() => Promise<void>) | undefined> {
   const loaded = await loadMsw();
@@ -79,6 +79,21 @@ export async function attachHttp(options: TapedeckOptions): Promise<(() => Promi
     attachToUserServer(options.mswServer, loaded.handler);
     return undefined;
   }
+  return hold(loaded);
+}
+
+/**
+ * Starts intercepting now and keeps intercepting until the returned function is called. SDK clients
+ * (openai, @anthropic-ai/sdk) take `fetch` when they are constructed, so a client built at a module's top
+ * level must be built after interception starts: the adapters call this when they are imported and
+ * release it when the test file ends. Resolves to `undefined` when msw is not installed.
+ */
+export async function installHttp(): Promise<(() => Promise<void>) | undefined> {
+  const loaded = await loadMsw();
+  return loaded === null ? undefined : hold(loaded);
+}
+
+function hold(loaded: Loaded): () => Promise<void> {
   if (own === undefined) own = { server: loaded.node.setupServer(loaded.handler), refs: 0 };
   const state = own;
   if (state.refs++ === 0) {
@@ -87,10 +102,10 @@ export async function attachHttp(options: TapedeckOptions): Promise<(() => Promi
     // (`import { request } from 'node:http'`) only see the patch once their bindings are re-synced.
     syncBuiltinESMExports();
   }
-  let detached = false;
+  let released = false;
   return async () => {
-    if (detached) return;
-    detached = true;
+    if (released) return;
+    released = true;
     if (--state.refs === 0) {
       state.server.close();
       syncBuiltinESMExports();
