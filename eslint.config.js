@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/**/node_modules/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/**/node_modules/**', 'bench/results/**', '.tapedeck-tmp-*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,6 +15,12 @@ export default tseslint.config(
         message: 'Only src/mode.ts reads process.env (DESIGN section 1).',
       }],
     },
+  },
+  {
+    // The fixture projects' CommonJS files, run by jest as a user's would be.
+    files: ['test/fixtures/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { exports: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['src/mode.ts', 'src/cli/main.ts', 'test/**', 'bench/**', 'examples/**', '*.config.*'],

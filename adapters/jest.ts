@@ -1,0 +1,59 @@
+// tapedeck/jest: `test('name', withCassette(async (cassette) => { ... }))`.
+import { afterAll, expect } from '@jest/globals';
+import { withCassette as runWithCassette, type ToolCallCassette } from '../src/index.js';
+import { cassettePathOf, escapeRegExp, relativeToCwd, rerunCommand, summarizeFile, type CassetteOptions } from './runner.js';
+
+export type { CassetteOptions } from './runner.js';
+
+/** The body of a taped test: gets the active cassette. */
+export type CassetteTestFn = (cassette: ToolCallCassette) => unknown;
+
+/** A jest test function. It declares no parameter: jest would take one for a `done` callback. */
+export type JestTestFn = () => Promise<void>;
+
+/** What jest-circus's test identity looks like: a test or describe block linked to its parent. */
+interface CircusBlock {
+  name?: unknown;
+  parent?: CircusBlock;
+}
+
+// Importing the adapter is the whole setup: each test file that uses it prints one tapedeck line at its end.
+summarizeFile(afterAll);
+
+/**
+ * Wraps a test body so it runs with its own cassette: `<test dir>/__cassettes__/<file>/<describe › test>.json`,
+ * recorded or replayed as `RECORD` / `CI` say. The identity comes from `expect.getState()`.
+ */
+export function withCassette(fn: CassetteTestFn): JestTestFn;
+export function withCassette(options: CassetteOptions, fn: CassetteTestFn): JestTestFn;
+export function withCassette(optionsOrFn: CassetteOptions | CassetteTestFn, maybeFn?: CassetteTestFn): JestTestFn {
+  const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn];
+  if (typeof fn !== 'function') throw new TypeError('tapedeck: withCassette([options,] fn): fn must be a function');
+  return async function tapedeckTest(): Promise<void> {
+    const state = expect.getState();
+    const testFile = state.testPath;
+    if (testFile === undefined) {
+      throw new TypeError("tapedeck: withCassette() ran outside a jest test. Pass it as the test function: test('name', withCassette(fn)).");
+    }
+    const names = namePath(state.currentTestIdentity?.()) ?? [state.currentConcurrentTestName?.() ?? state.currentTestName ?? 'unnamed test'];
+    const path = cassettePathOf(options, testFile, names);
+    // jest reads the file argument as a RegExp too.
+    const fix = rerunCommand('jest', escapeRegExp(relativeToCwd(testFile)), names);
+    await runWithCassette({ ...options, path, fix }, (cassette) => fn(cassette));
+  };
+}
+
+/**
+ * The describe names and the test name, from jest-circus's test identity (jest >= 30, right under
+ * `test.concurrent`). `currentTestName` joins them with spaces, which cannot be split back; older jest
+ * falls back to it as a single name.
+ */
+function namePath(identity: object | undefined): string[] | undefined {
+  const names: string[] = [];
+  // The root describe block is the one without a parent; its name is not part of the test's.
+  for (let block = identity as CircusBlock | undefined; block?.parent !== undefined; block = block.parent) {
+    if (typeof block.name !== 'string') return undefined;
+    names.unshift(block.name);
+  }
+  return names.length > 0 ? names : undefined;
+}

@@ -1,0 +1,58 @@
+// What the vitest and jest adapters share: the re-record command shown in errors, and the per-file summary.
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { cassettePathFor, formatSummary, runStats, type CassetteStats, type WithCassetteOptions } from '../src/index.js';
+import { effectiveOptions } from '../src/config.js';
+
+/** Options of the adapters' `withCassette`: anything the core takes; `path` is optional (default: DESIGN section 7). */
+export type CassetteOptions = Omit<WithCassetteOptions, 'path' | 'fix'> & {
+  /** The cassette file, relative to the test file's folder (like vitest's `toMatchFileSnapshot`) or absolute. */
+  path?: string;
+};
+
+/** The cassette path of a test: `options.path`, else `<dir>/__cassettes__/<file>/<describe › test>.json`. */
+export function cassettePathOf(options: CassetteOptions, testFile: string, names: readonly string[]): string {
+  if (options.path !== undefined) return isAbsolute(options.path) ? options.path : resolve(dirname(testFile), options.path);
+  // configure({ cassetteDir }) is a process-wide default; a per-test option overrides it.
+  return cassettePathFor({ testFile, testPath: names, cassetteDir: effectiveOptions(options).cassetteDir });
+}
+
+/** `file` relative to the working directory (where the user runs the command), with `/` separators. */
+export function relativeToCwd(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return (rel === '' || rel.startsWith('..') ? file : rel).split(sep).join('/');
+}
+
+/**
+ * Escapes what `-t` (a RegExp in both runners) would read as syntax. `.` is left alone: it still matches
+ * itself, and escaping it would make every versioned name (`v1.2`) harder to read.
+ */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Quotes one shell argument: bare when safe, "double" when that needs no escapes, else 'single'. */
+export function shellArg(arg: string, { bare = true } = {}): string {
+  if (bare && /^[\w./@%+=:,-]+$/.test(arg)) return arg;
+  if (!/["$`\\!]/.test(arg)) return `"${arg}"`;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command that re-records one test, e.g. `RECORD=1 npx vitest run a.test.ts -t "agent answers"`. */
+export function rerunCommand(runner: string, fileArg: string, names: readonly string[]): string {
+  // Both runners match -t against the describe names and the test name joined by single spaces.
+  return `RECORD=1 npx ${runner} ${shellArg(fileArg)} -t ${shellArg(escapeRegExp(names.join(' ')), { bare: false })}`;
+}
+
+/**
+ * Registers a hook that prints this test file's tapedeck line when the file is done: cassettes used,
+ * calls replayed, recorded, misses, unused entries. Counters are per process, so it prints the difference
+ * since the adapter was loaded (the same thing when the runner isolates files, which both do by default).
+ */
+export function summarizeFile(afterAll: (fn: () => void) => void, print: (line: string) => void = console.log): void {
+  const start = runStats();
+  afterAll(() => {
+    const file = runStats();
+    for (const key of Object.keys(file) as Array<keyof CassetteStats>) file[key] -= start[key];
+    if (file.cassettes > 0) print(formatSummary(file));
+  });
+}

@@ -1,0 +1,12 @@
+// tapedeck/vitest, run by real vitest child processes on test/fixtures/vitest-project (ESM, built package).
+import { describe } from 'vitest';
+import { defineAdapterScenarios } from './scenarios.js';
+
+describe('tapedeck/vitest', () => {
+  defineAdapterScenarios({
+    runner: 'vitest',
+    project: 'vitest-project',
+    files: ['agent.test.ts', 'concurrent.test.ts'],
+    fixCommand: `RECORD=1 npx vitest run agent.test.ts -t 'trip planner with weather Asks "why\\?" \\(v1.2\\) for \\$HOME \\[x\\]'`,
+  });
+});
