@@ -14,6 +14,12 @@ import { addToRun, emptyStats, type CassetteStats } from './report.js';
 import { fileStore, stableStringify, type CassetteStore } from './store.js';
 import { VERSION } from './version.js';
 
+/** What a recording says, leaving out timings: entries without `delayMs`, and the tool signatures. */
+function recordingOf(cassette: ToolCallCassette): string {
+  const { entries } = cassette.toJSON();
+  return stableStringify([entries, cassette.meta.tools ?? {}], (key) => key !== 'delayMs');
+}
+
 function view(result: EntryResult, compareView: ((stored: unknown) => unknown) | undefined): EntryResult {
   return compareView === undefined || !result.ok ? result : { ...result, value: compareView(result.value) };
 }
@@ -258,16 +264,10 @@ export class CassetteSession {
     if (!shouldSave(this.mode, { fileExisted: this.#fileExisted, changed: this.#changed })) return;
     if (this.cassette.size === 0 && !this.#fileExisted) return; // a test that made no calls leaves no file
     // Only `record` starts from an empty copy; in the other writing modes a change is an appended entry.
-    const entriesChanged =
-      this.#original === null ||
-      this.cassette === this.#original ||
-      stableStringify(this.#original.toJSON().entries) !== stableStringify(this.cassette.toJSON().entries);
-    if (entriesChanged) {
-      this.cassette.updateMeta({ tapedeck: VERSION, recordedAt: new Date().toISOString(), environment: currentEnvironment() });
-    } else if (this.#original !== null) {
-      // Same entries: keep the recorded metadata, so the file stays byte-identical.
-      this.cassette.updateMeta(this.#original.meta);
-    }
+    // A re-recording that differs only in timings (SSE delayMs jitter) is the same recording: the file
+    // is left as it was, so re-recording an unchanged run is byte-identical.
+    if (this.#original !== null && this.cassette !== this.#original && recordingOf(this.#original) === recordingOf(this.cassette)) return;
+    this.cassette.updateMeta({ tapedeck: VERSION, recordedAt: new Date().toISOString(), environment: currentEnvironment() });
     const text = this.cassette.serialize(this.path);
     if (text === this.#loadedText) return;
     await this.#store.save(this.path, text, { expected: this.#loadedText });

@@ -158,17 +158,17 @@ function lineAndColumn(text: string, offset: number): string {
  * Serialises with every object's keys sorted, 2-space indent and a trailing newline, so the same data
  * always gives the same bytes and a re-recording diffs only where the data changed.
  */
-export function stableStringify(value: unknown): string {
-  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+export function stableStringify(value: unknown, keep: (key: string) => boolean = () => true): string {
+  return `${JSON.stringify(sortKeys(value, keep), null, 2)}\n`;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
+function sortKeys(value: unknown, keep: (key: string) => boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => sortKeys(v, keep));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = sortKeys(v);
+    if (v !== undefined && keep(key)) out[key] = sortKeys(v, keep);
   }
   return out;
 }

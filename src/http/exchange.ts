@@ -55,6 +55,8 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'te',
   'trailer',
   'upgrade',
+  // Changes on every call, so a re-recording of an unchanged run would never be byte-identical.
+  'date',
 ]);
 
 // Response headers are redacted by exact name only: names like `x-ratelimit-remaining-tokens` are not

@@ -89,6 +89,17 @@ describe('server-sent events', () => {
     });
   });
 
+  it('re-recording an unchanged stream leaves the file byte-identical, though timings jitter', async () => {
+    server = await startSse();
+    const url = server.url;
+    const path = join(await mkdtemp(join(tmpdir(), 'tapedeck-sse-')), 'c.json');
+    const record = () => withCassette({ path, mode: 'record', ...quiet }, async () => (await fetch(url)).text());
+    await record();
+    const first = await readFile(path, 'utf8');
+    await record();
+    expect(await readFile(path, 'utf8')).toBe(first);
+  });
+
   it('honours recorded delays only with replayDelays: true', async () => {
     server = await startServer(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
