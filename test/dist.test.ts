@@ -1,0 +1,49 @@
+// The package as users get it: every entry point through package.json `exports`, from ESM and CJS.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import?: { types: string; default: string }; require?: { types: string; default: string } }> };
+const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CI: '', RECORD: '' } }).trim();
+
+describe('built package', () => {
+  it('declares ESM, CJS and types for every entry, and the files exist', () => {
+    for (const entry of ['.', './vitest', './jest']) {
+      const target = pkg.exports[entry]!;
+      for (const file of [target.import!.default, target.import!.types, target.require!.default, target.require!.types]) expect(existsSync(join(root, file)), file).toBe(true);
+    }
+  });
+
+  it('imports the core from ESM and requires it from CJS, sharing the public names', () => {
+    const names = ['ToolCallCassette', 'argsHash', 'tool', 'withCassette', 'ReplayError', 'resolveMode', 'configure'];
+    const esm = node(['--input-type=module', '-e', `import * as t from 'tapedeck'; console.log(JSON.stringify(Object.keys(t)))`]);
+    const cjs = node(['-e', `console.log(JSON.stringify(Object.keys(require('tapedeck'))))`]);
+    for (const name of names) {
+      expect(JSON.parse(esm)).toContain(name);
+      expect(JSON.parse(cjs)).toContain(name);
+    }
+  });
+
+  it('computes the DESIGN vector from both builds', () => {
+    const expected = 'e23f8d4197e06fb14090fd7ae275b6f9f4e8449202851dab79c411cb3426d4a2';
+    expect(node(['--input-type=module', '-e', `import { argsHash } from 'tapedeck'; console.log(argsHash({ b: 1, a: [1, { d: 2, c: 3 }] }))`])).toBe(expected);
+    expect(node(['-e', `console.log(require('tapedeck').argsHash({ b: 1, a: [1, { d: 2, c: 3 }] }))`])).toBe(expected);
+  });
+
+  it('records and replays through the CJS build', () => {
+    const script = `
+      const { withCassette, tool } = require('tapedeck');
+      const path = require('node:path').join(require('node:os').tmpdir(), 'tapedeck-cjs-' + process.pid + '.json');
+      let live = 0;
+      const t = tool('t', async (x) => ({ x, live: ++live }));
+      (async () => {
+        await withCassette({ path }, () => t(1));
+        const again = await withCassette({ path, mode: 'replay' }, () => t(1));
+        require('node:fs').rmSync(path);
+        console.log(JSON.stringify(again));
+      })();`;
+    expect(JSON.parse(node(['-e', script]))).toEqual({ x: 1, live: 1 });
+  });
+});
