@@ -71,7 +71,11 @@ export interface FixtureServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(): Promise<FixtureServer> {
+/**
+ * Starts the server on `port` (default: a free one; the bench reuses a port so URLs in cassettes match),
+ * answering after `latencyMs` (default none) to stand in for a remote API.
+ */
+export async function startServer(port = 0, latencyMs = 0): Promise<FixtureServer> {
   const hits: string[] = [];
   const server = createServer((req, res) => {
     hits.push(req.url ?? '');
@@ -81,10 +85,14 @@ export async function startServer(): Promise<FixtureServer> {
     if (url.pathname === '/weather') body = { city: q('city'), tempF: 40 + ([...q('city')].reduce((sum, c) => sum + c.charCodeAt(0), 0) % 50) };
     else if (url.pathname === '/flights') body = { flights: [1, 2].map((n) => ({ id: `${q('from')}-${q('to')}-${n}`, price: 100 * n })) };
     const text = JSON.stringify(body ?? { error: 'not found' });
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+    const send = () => {
+      res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (latencyMs > 0) setTimeout(send, latencyMs);
+    else send();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     hits,
