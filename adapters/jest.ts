@@ -5,11 +5,14 @@ import { cassettePathOf, escapeRegExp, relativeToCwd, rerunCommand, summarizeFil
 
 export type { CassetteOptions } from './runner.js';
 
-/** The body of a taped test: gets the active cassette. */
-export type CassetteTestFn = (cassette: ToolCallCassette) => unknown;
+/** The body of a taped test: gets the active cassette, then the row of `test.each`, if any. */
+export type CassetteTestFn<A extends unknown[] = []> = (cassette: ToolCallCassette, ...args: A) => unknown;
 
-/** A jest test function. It declares no parameter: jest would take one for a `done` callback. */
-export type JestTestFn = () => Promise<void>;
+/**
+ * A jest test function. Its `length` is 0 (a rest parameter does not count): jest would read a declared
+ * parameter as a `done` callback.
+ */
+export type JestTestFn<A extends unknown[] = []> = (...args: A) => Promise<void>;
 
 /** What jest-circus's test identity looks like: a test or describe block linked to its parent. */
 interface CircusBlock {
@@ -24,12 +27,12 @@ summarizeFile(afterAll);
  * Wraps a test body so it runs with its own cassette: `<test dir>/__cassettes__/<file>/<describe › test>.json`,
  * recorded or replayed as `RECORD` / `CI` say. The identity comes from `expect.getState()`.
  */
-export function withCassette(fn: CassetteTestFn): JestTestFn;
-export function withCassette(options: CassetteOptions, fn: CassetteTestFn): JestTestFn;
-export function withCassette(optionsOrFn: CassetteOptions | CassetteTestFn, maybeFn?: CassetteTestFn): JestTestFn {
+export function withCassette<A extends unknown[] = []>(fn: CassetteTestFn<A>): JestTestFn<A>;
+export function withCassette<A extends unknown[] = []>(options: CassetteOptions, fn: CassetteTestFn<A>): JestTestFn<A>;
+export function withCassette<A extends unknown[]>(optionsOrFn: CassetteOptions | CassetteTestFn<A>, maybeFn?: CassetteTestFn<A>): JestTestFn<A> {
   const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn];
   if (typeof fn !== 'function') throw new TypeError('tapedeck: withCassette([options,] fn): fn must be a function');
-  return async function tapedeckTest(): Promise<void> {
+  return async function tapedeckTest(...args: A): Promise<void> {
     const state = expect.getState();
     const testFile = state.testPath;
     if (testFile === undefined) {
@@ -39,7 +42,7 @@ export function withCassette(optionsOrFn: CassetteOptions | CassetteTestFn, mayb
     const path = cassettePathOf(options, testFile, names);
     // jest reads the file argument as a RegExp too.
     const fix = rerunCommand('jest', escapeRegExp(relativeToCwd(testFile)), names);
-    await runWithCassette({ ...options, path, fix }, (cassette) => fn(cassette));
+    await runWithCassette({ ...options, path, fix }, (cassette) => fn(cassette, ...args));
   };
 }
 

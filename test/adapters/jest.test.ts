@@ -9,7 +9,11 @@ describe('tapedeck/jest', () => {
     runner: 'jest',
     project: 'jest-project',
     files: ['agent.test.ts', 'concurrent.test.ts', 'require.test.cjs'],
-    extraCassettes: { [cassettePath('require.test.cjs', ['commonjs', 'loads the CommonJS build'])]: [weather('rome')] },
+    extraCassettes: {
+      [cassettePath('require.test.cjs', ['commonjs', 'loads the CommonJS build'])]: [weather('rome')],
+      [cassettePath('require.test.cjs', ['commonjs each', 'weather in oslo'])]: [weather('oslo')],
+      [cassettePath('require.test.cjs', ['commonjs each', 'weather in lima'])]: [weather('lima')],
+    },
     fixCommand: `RECORD=1 npx jest agent.test.ts -t 'trip planner with weather Asks "why\\?" \\(v1.2\\) for \\$HOME \\[x\\]'`,
   });
 
