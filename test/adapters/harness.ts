@@ -20,7 +20,7 @@ export type Runner = keyof typeof bins;
 /** A fixture project copied to a fresh folder, with `tapedeck` installed in it from dist/. */
 export interface Project {
   dir: string;
-  /** Every cassette under the project: path relative to `dir` -> exact text. */
+  /** Every cassette (every .json file but package.json) in the project: path relative to `dir` -> exact text. */
   cassettes(): Promise<Map<string, string>>;
   remove(): Promise<void>;
 }
@@ -50,7 +50,7 @@ export async function copyFixture(name: 'vitest-project' | 'jest-project'): Prom
           const path = join(folder, entry.name);
           if (entry.isDirectory()) {
             if (entry.name !== 'node_modules') await walk(path);
-          } else if (path.includes(`${sep}__cassettes__${sep}`) && entry.name !== UNUSED_RECORD_FILE) {
+          } else if (entry.name.endsWith('.json') && entry.name !== 'package.json' && entry.name !== UNUSED_RECORD_FILE) {
             found.set(relative(dir, path).split(sep).join('/'), await readFile(path, 'utf8'));
           }
         }

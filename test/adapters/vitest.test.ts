@@ -1,12 +1,16 @@
 // tapedeck/vitest, run by real vitest child processes on test/fixtures/vitest-project (ESM, built package).
 import { describe } from 'vitest';
-import { defineAdapterScenarios } from './scenarios.js';
+import { defineAdapterScenarios, weather } from './scenarios.js';
 
 describe('tapedeck/vitest', () => {
   defineAdapterScenarios({
     runner: 'vitest',
     project: 'vitest-project',
-    files: ['agent.test.ts', 'concurrent.test.ts'],
+    files: ['agent.test.ts', 'concurrent.test.ts', 'options.test.ts'],
+    extraCassettes: {
+      'recordings/options.test.ts/uses the configured folder.json': [weather('bonn')],
+      'custom/own.json': [weather('graz')],
+    },
     fixCommand: `RECORD=1 npx vitest run agent.test.ts -t 'trip planner with weather Asks "why\\?" \\(v1.2\\) for \\$HOME \\[x\\]'`,
   });
 });
