@@ -10,6 +10,7 @@ describe('tapedeck/vitest', () => {
     extraCassettes: {
       'recordings/options.test.ts/uses the configured folder.json': [weather('bonn')],
       'custom/own.json': [weather('graz')],
+      'recordings/options.test.ts/works with test.extend.json': [weather('kiel')],
     },
     fixCommand: `RECORD=1 npx vitest run agent.test.ts -t 'trip planner with weather Asks "why\\?" \\(v1.2\\) for \\$HOME \\[x\\]'`,
   });
