@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ReplayError } from './errors.js';
 
@@ -174,6 +174,9 @@ function sortKeys(value: unknown, keep: (key: string) => boolean): unknown {
 }
 
 const LOCK_STALE_MS = 30_000;
+// A lock file is created empty and gets its owner's pid a moment later: one still without a pid after
+// this long belongs to a writer that died in between (a SIGKILL, a full disk), not to a slow one.
+const LOCK_NO_OWNER_STALE_MS = 2_000;
 
 /** Atomic, conflict-checked write (see {@link CassetteStore.save}). */
 export async function saveAtomic(path: string, text: string, options: { expected?: string | null } = {}): Promise<void> {
@@ -262,11 +265,18 @@ async function acquireLock(path: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if ((Number.isInteger(owner) && owner > 0 && !isAlive(owner)) || Date.now() > deadline) {
+      const hasOwner = Number.isInteger(owner) && owner > 0;
+      if ((hasOwner && !isAlive(owner)) || (!hasOwner && (await ageOf(lock)) > LOCK_NO_OWNER_STALE_MS) || Date.now() > deadline) {
         await rm(lock, { force: true });
         continue;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100)));
     }
   }
+}
+
+/** Milliseconds since a file was last written; 0 when it is gone. */
+async function ageOf(file: string): Promise<number> {
+  const info = await stat(file).catch(() => null);
+  return info === null ? 0 : Date.now() - info.mtimeMs;
 }
