@@ -255,7 +255,6 @@ function isAlive(pid: number): boolean {
 
 async function acquireLock(path: string): Promise<() => Promise<void>> {
   const lock = `${path}.lock`;
-  const deadline = Date.now() + LOCK_STALE_MS;
   for (let attempt = 0; ; attempt++) {
     try {
       const handle = await open(lock, 'wx');
@@ -264,15 +263,44 @@ async function acquireLock(path: string): Promise<() => Promise<void>> {
       return () => unlink(lock).catch(() => undefined);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      const hasOwner = Number.isInteger(owner) && owner > 0;
-      if ((hasOwner && !isAlive(owner)) || (!hasOwner && (await ageOf(lock)) > LOCK_NO_OWNER_STALE_MS) || Date.now() > deadline) {
-        await rm(lock, { force: true });
-        continue;
-      }
+      if ((await isStaleLock(lock)) && (await breakStaleLock(lock))) continue;
       await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100)));
     }
   }
+}
+
+/** A lock whose owner died, that never got an owner, or that has been held far too long. */
+async function isStaleLock(lock: string): Promise<boolean> {
+  const text = await readFile(lock, 'utf8').catch(() => null);
+  if (text === null) return false; // released meanwhile
+  const age = await ageOf(lock);
+  if (age > LOCK_STALE_MS) return true;
+  const owner = Number(text.trim());
+  return Number.isInteger(owner) && owner > 0 ? !isAlive(owner) : age > LOCK_NO_OWNER_STALE_MS;
+}
+
+/**
+ * Removes a stale lock; false when another process is doing it. Waiters that find the same stale lock
+ * must not each remove "it": a second removal would hit the lock the first has just taken, both would
+ * write, and one recording would be lost without a conflict. So breaking a lock is itself exclusive (a
+ * `.reap` file, held for microseconds), and the lock is checked again under it.
+ */
+async function breakStaleLock(lock: string): Promise<boolean> {
+  const reap = `${lock}.reap`;
+  try {
+    await (await open(reap, 'wx')).close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Held for microseconds: one this old was left by a process that died while breaking a lock.
+    if ((await ageOf(reap)) > LOCK_NO_OWNER_STALE_MS) await rm(reap, { force: true });
+    return false;
+  }
+  try {
+    if (await isStaleLock(lock)) await rm(lock, { force: true });
+  } finally {
+    await rm(reap, { force: true });
+  }
+  return true;
 }
 
 /** Milliseconds since a file was last written; 0 when it is gone. */
