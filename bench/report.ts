@@ -1,0 +1,153 @@
+// Turns one bench run into the targets of issue 6 (met or missed, with the ratio) and a markdown report.
+import type { HeapResult, IoRow } from './cassette-io.js';
+import type { HashRow } from './hash.js';
+import type { HttpRow } from './http.js';
+import type { ImportRow, SuiteRow } from './suite.js';
+
+export interface Target {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  date: string;
+  smoke: boolean;
+  seconds: number;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; loadBefore: number[]; loadAfter: number[] };
+  http: HttpRow[];
+  hash: HashRow[];
+  io: IoRow[];
+  heap?: HeapResult;
+  suite: SuiteRow[];
+  imports: ImportRow[];
+  targets: Target[];
+}
+
+const x = (n: number) => `${n.toFixed(2)}x`;
+const us = (n: number) => n.toFixed(0);
+const kb = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`);
+
+/** Each target of issue 6 that this run measured, with the numbers that decide it. */
+export function evaluateTargets(r: BenchResults): Target[] {
+  const out: Target[] = [];
+  const row = (id: string, client: 'fetch' | 'http') => r.http.find((h) => h.id === id && h.client === client);
+  const largest = r.http.filter((h) => h.id.startsWith('tapedeck-') && !h.id.startsWith('tapedeck-direct')).map((h) => Number(h.id.slice('tapedeck-'.length)));
+  const mid = largest.includes(1000) ? 1000 : Math.max(...largest.filter((n) => n > 1), 1);
+  for (const client of ['fetch', 'http'] as const) {
+    const name = client === 'fetch' ? 'fetch' : 'node:http';
+    const replay = row(`tapedeck-${mid}`, client);
+    if (replay === undefined) continue;
+    out.push({ target: `${name}: replay at ${mid.toLocaleString('en-US')} entries ≤ 1.05x msw minimum`, measured: `${us(replay.median)} µs = ${x(replay.ratio)}`, met: replay.ratio <= 1.05 });
+    const one = row('tapedeck-1', client);
+    const big = row(`tapedeck-${Math.max(...largest)}`, client);
+    if (one && big) out.push({ target: `${name}: flat from 1 to ${Math.max(...largest).toLocaleString('en-US')} entries (≤ 1.10x)`, measured: `${us(one.median)} -> ${us(big.median)} µs = ${x(big.median / one.median)}`, met: big.median / one.median <= 1.1 });
+    const nock = row('nock-back', client);
+    if (nock) out.push({ target: `${name}: ≥ 2.5x faster than nock.back lockdown`, measured: `${us(nock.median)} / ${us(replay.median)} µs = ${x(nock.median / replay.median)} faster`, met: nock.median / replay.median >= 2.5 });
+    const polly = row(client === 'fetch' ? 'polly-fetch' : 'polly-node-http', client);
+    if (polly && client === 'http') out.push({ target: 'node:http: ≥ 2.5x faster than Polly.js node-http adapter', measured: `${us(polly.median)} / ${us(replay.median)} µs = ${x(polly.median / replay.median)} faster`, met: polly.median / replay.median >= 2.5 });
+    if (polly && client === 'fetch') out.push({ target: 'fetch: match Polly.js fetch adapter (≤ 1.05x)', measured: `${us(replay.median)} vs ${us(polly.median)} µs = ${x(replay.median / polly.median)}`, met: replay.median / polly.median <= 1.05 });
+  }
+  const sse = r.http.find((h) => h.id === 'sse-tapedeck');
+  if (sse) out.push({ target: 'SSE 200-event replay ≤ 1.1x reading it from a live loopback server', measured: `${(sse.median / 1000).toFixed(2)} ms = ${x(sse.ratio)}`, met: sse.ratio <= 1.1 });
+  const small = r.hash[0];
+  if (small) out.push({ target: `argsHash ≤ 2.5x JSON.stringify + sha256 at ~200 B`, measured: `${small.argsHashUs.toFixed(2)} vs ${small.stringifyShaUs.toFixed(2)} µs at ${small.bytes} B = ${x(small.ratio)}`, met: small.ratio <= 2.5 });
+  for (const io of r.io) {
+    out.push({ target: `load ${io.entries.toLocaleString('en-US')} entries ≤ 2x readFile + JSON.parse`, measured: `${io.loadMs.toFixed(1)} vs ${io.readParseMs.toFixed(1)} ms = ${x(io.loadRatio)}`, met: io.loadRatio <= 2 });
+    out.push({ target: `save ${io.entries.toLocaleString('en-US')} entries ≤ 2x a plain write`, measured: `${io.saveMs.toFixed(1)} vs ${io.plainWriteMs.toFixed(1)} ms = ${x(io.saveRatio)}`, met: io.saveRatio <= 2 });
+  }
+  if (r.heap) {
+    out.push({ target: `heap of a loaded ${r.heap.entries.toLocaleString('en-US')}-entry cassette ≤ 1.5x its file size`, measured: `${kb(r.heap.loadedBytes)} for ${kb(r.heap.fileBytes)} = ${x(r.heap.ratio)} (a replaying test's session: ${x(r.heap.sessionRatio)})`, met: r.heap.ratio <= 1.5 && r.heap.sessionRatio <= 1.5 });
+  }
+  const msw = r.imports.find((i) => i.what === 'msw');
+  const td = r.imports.find((i) => i.what === 'tapedeck');
+  if (msw && td) out.push({ target: 'per-file import of tapedeck/vitest ≤ msw import + 20 ms', measured: `${td.ms.toFixed(0)} vs ${msw.ms.toFixed(0)} ms = +${(td.ms - msw.ms).toFixed(0)} ms`, met: td.ms - msw.ms <= 20 });
+  for (const runner of ['vitest', 'jest'] as const) {
+    const replay = r.suite.find((s) => s.runner === runner && s.variant === 'tapedeck');
+    if (replay) out.push({ target: `${runner}: ${replay.tests} tests x ${replay.callsPerTest} requests, replay ≤ 1.05x msw static handlers`, measured: `${replay.ms.toFixed(0)} ms = ${x(replay.ratio)}`, met: replay.ratio <= 1.05 });
+  }
+  return out;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** The whole run as markdown: machine, one table per section, the targets. */
+export function renderMarkdown(r: BenchResults): string {
+  const parts: string[] = [];
+  parts.push(`# tapedeck bench${r.smoke ? ' (smoke run: tiny counts, the numbers mean nothing)' : ''}`);
+  parts.push(
+    `${r.date}, ${r.seconds} s. ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.platform}, Node ${r.machine.node}. ` +
+      `Load average (1/5/15 min) ${r.machine.loadBefore.join(' / ')} before, ${r.machine.loadAfter.join(' / ')} after. ` +
+      'Every ratio is against a baseline measured in this same run. Reproduce: `npm run bench`.',
+  );
+  const json = r.http.filter((h) => h.kind === 'json');
+  if (json.length > 0) {
+    const ids = [...new Set(json.map((h) => h.id))];
+    const cell = (id: string, client: 'fetch' | 'http') => {
+      const h = json.find((j) => j.id === id && j.client === client);
+      return h === undefined ? ['', '', ''] : [us(h.median), us(h.p95), x(h.ratio)];
+    };
+    parts.push(
+      `## 1. One HTTP request, small JSON (~120 B), sequential\n\nµs per request (client call to parsed body), median and p95 of ${json[0]!.n} requests per variant and client; ratio = median / msw minimum's median with the same client.\n\n` +
+        table(
+          ['variant', 'fetch median', 'fetch p95', 'fetch ratio', 'node:http median', 'node:http p95', 'node:http ratio'],
+          ids.map((id) => [json.find((j) => j.id === id)!.label, ...cell(id, 'fetch'), ...cell(id, 'http')]),
+        ),
+    );
+  }
+  const sse = r.http.filter((h) => h.kind === 'sse');
+  if (sse.length > 0) {
+    parts.push(
+      `## 2. SSE: one 200-event stream (fetch, read chunk by chunk to the end)\n\n` +
+        table(['variant', 'median ms', 'p95 ms', 'ratio to live'], sse.map((h) => [h.label, (h.median / 1000).toFixed(2), (h.p95 / 1000).toFixed(2), x(h.ratio)])),
+    );
+  }
+  if (r.hash.length > 0) {
+    parts.push(
+      `## 3. argsHash per call\n\n` +
+        table(['args (JSON bytes)', 'argsHash µs', 'JSON.stringify + sha256 µs', 'ratio'], r.hash.map((h) => [String(h.bytes), h.argsHashUs.toFixed(2), h.stringifyShaUs.toFixed(2), x(h.ratio)])),
+    );
+  }
+  if (r.io.length > 0) {
+    parts.push(
+      `## 4. Cassette load and save\n\nLoad = read + parse + zod + hash verification + index (\`ToolCallCassette.load\`); save = stable text + secret scan + lock + temp file + fsync + rename (\`cassette.save\`); plain write = \`writeFile(JSON.stringify(data, null, 2))\`. ms, median.\n\n` +
+        table(
+          ['entries', 'file', 'readFile + JSON.parse', 'load', 'ratio', 'plain write', 'save', 'ratio'],
+          r.io.map((i) => [i.entries.toLocaleString('en-US'), kb(i.fileBytes), i.readParseMs.toFixed(1), i.loadMs.toFixed(1), x(i.loadRatio), i.plainWriteMs.toFixed(1), i.saveMs.toFixed(1), x(i.saveRatio)]),
+        ) +
+        (r.heap
+          ? `\n\nHeap after loading ${r.heap.entries.toLocaleString('en-US')} entries (${kb(r.heap.fileBytes)} file): \`JSON.parse\` alone keeps ${kb(r.heap.parsedBytes)}, ` +
+            `\`ToolCallCassette.load\` keeps ${kb(r.heap.loadedBytes)} (${x(r.heap.ratio)} the file), a replaying test's session keeps ${kb(r.heap.sessionBytes)} (${x(r.heap.sessionRatio)}).`
+          : ''),
+    );
+  }
+  if (r.suite.length > 0) {
+    const runners = [...new Set(r.suite.map((s) => s.runner))];
+    const cell = (runner: string, v: string) => {
+      const s = r.suite.find((q) => q.runner === runner && q.variant === v);
+      return s === undefined ? '' : `${s.ms.toFixed(0)} (${x(s.ratio)})`;
+    };
+    parts.push(
+      `## 5. Suite: one file of ${r.suite[0]!.tests} tests x ${r.suite[0]!.callsPerTest} fetches, whole runner process\n\nms, median of ${r.suite[0]!.runs.length} runs (ratio to msw static handlers).\n\n` +
+        table(['runner', 'msw static handlers', 'tapedeck replay', 'live loopback server'], runners.map((runner) => [runner, cell(runner, 'msw'), cell(runner, 'tapedeck'), cell(runner, 'live')])),
+    );
+  }
+  if (r.imports.length > 0) {
+    parts.push(
+      `Per test file (vitest, each file in its own process, median of ${r.imports[0]!.files} files): ` +
+        r.imports.map((i) => (i.what === 'msw' ? `import msw + msw/node, setupServer, listen: ${i.ms.toFixed(0)} ms` : `import tapedeck/vitest + start interception (msw loaded lazily): ${i.ms.toFixed(0)} ms`)).join('; ') +
+        '.',
+    );
+  }
+  if (r.targets.length > 0) {
+    parts.push(`## Targets (issue 6)\n\n` + table(['target', 'measured', 'met'], r.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
+  }
+  return `${parts.join('\n\n')}\n`;
+}
+
+/** What the console shows: the same tables. */
+export const renderText = renderMarkdown;

@@ -1,0 +1,110 @@
+// `npm run bench`: tapedeck beside msw, nock.back and Polly.js, every ratio against baselines measured in
+// this same run (the machines are shared and noisy; absolute times move, ratios much less). Prints the
+// tables and writes them to bench/results/latest.json and latest.md.
+//
+//   npm run bench                         the whole bench (under 5 minutes on 2 cores)
+//   npm run bench -- --smoke              tiny counts, every code path once (test/bench-smoke.test.ts)
+//   npm run bench -- --only=http,hash     some sections: http, hash, io, suite, import
+//   npm run bench -- --only=http --profile=tapedeck-1000   also write .cpuprofile files of those variants
+//   npm run bench -- --out=<dir>          write the results elsewhere (default bench/results)
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import setupBuild from '../test/global-setup.js';
+import { heapSection, ioSection, type HeapResult, type IoRow } from './cassette-io.js';
+import { hashSection, type HashRow } from './hash.js';
+import { httpSection, type HttpRow } from './http.js';
+import { benchDir } from './lib/child.js';
+import { evaluateTargets, renderMarkdown, renderText, type BenchResults } from './report.js';
+import { importSection, suiteSection, type ImportRow, type SuiteRow } from './suite.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const smoke = argv.includes('--smoke') || process.env.TAPEDECK_BENCH_SMOKE === '1';
+const sections = new Set((flag('only') ?? 'http,hash,io,suite,import').split(','));
+const profile = flag('profile');
+const outDir = resolve(flag('out') ?? (smoke ? join(os.tmpdir(), 'tapedeck-bench-smoke') : join(benchDir, 'results')));
+const log = (line: string) => console.log(line);
+
+const started = Date.now();
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()}-${os.arch()} ${os.release()}`,
+  loadBefore: os.loadavg().map((l) => Number(l.toFixed(2))),
+};
+log(`tapedeck bench${smoke ? ' (smoke: tiny counts, numbers mean nothing)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadBefore.join(' ')}`);
+
+// The suite and import sections run the built package, as users do.
+if (sections.has('suite') || sections.has('import')) setupBuild();
+
+let http: HttpRow[] = [];
+let hash: HashRow[] = [];
+let io: IoRow[] = [];
+let heap: HeapResult | undefined;
+let suite: SuiteRow[] = [];
+let imports: ImportRow[] = [];
+
+const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+  const start = Date.now();
+  log(`${name}...`);
+  const out = await fn();
+  log(`${name}: ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  return out;
+};
+
+const httpRun = () =>
+  timed('HTTP per request and SSE', async () => {
+    http = await httpSection({
+      rounds: Number(flag('rounds') ?? (smoke ? 1 : 3)),
+      warmup: smoke ? 3 : 150,
+      iterations: smoke ? 10 : 250,
+      sseWarmup: smoke ? 1 : 10,
+      sseIterations: smoke ? 3 : 40,
+      sizes: smoke ? [1, 20] : [1, 1_000, 10_000],
+      peerEntries: smoke ? 20 : 1_000,
+      concurrency: smoke ? 3 : 1,
+      ...(profile === undefined ? {} : { profile: new RegExp(profile), profileDir: join(outDir, 'profiles') }),
+      log,
+    });
+  });
+// In a smoke run timings mean nothing, so the slow child-process sections run side by side.
+const suiteRun = () =>
+  timed('Suite level (vitest, jest)', async () => {
+    suite = await suiteSection({ tests: smoke ? 3 : 200, calls: smoke ? 2 : 5, repeat: smoke ? 1 : 3, runners: ['vitest', 'jest'], parallel: smoke, log });
+  });
+const parallel: Array<Promise<void>> = [];
+if (sections.has('http')) parallel.push(httpRun());
+if (sections.has('suite')) parallel.push(smoke ? suiteRun() : parallel.length > 0 ? parallel.pop()!.then(suiteRun) : suiteRun());
+await Promise.all(parallel);
+if (sections.has('import')) await timed('Per-file import', async () => void (imports = await importSection(smoke ? 1 : 8)));
+if (sections.has('hash')) await timed('argsHash', async () => void (hash = hashSection(smoke ? 0.02 : 1)));
+if (sections.has('io')) {
+  await timed('Cassette load / save / heap', async () => {
+    io = await ioSection(smoke ? [20] : [100, 1_000, 10_000], (n) => (smoke ? 1 : n >= 10_000 ? 3 : n >= 1_000 ? 9 : 31));
+    heap = await heapSection(smoke ? 50 : 10_000);
+  });
+}
+
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  smoke,
+  seconds: Math.round((Date.now() - started) / 1000),
+  machine: { ...machine, loadAfter: os.loadavg().map((l) => Number(l.toFixed(2))) },
+  http,
+  hash,
+  io,
+  ...(heap === undefined ? {} : { heap }),
+  suite,
+  imports,
+  targets: [],
+};
+results.targets = evaluateTargets(results);
+await mkdir(outDir, { recursive: true });
+await writeFile(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(join(outDir, 'latest.md'), renderMarkdown(results));
+log('');
+log(renderText(results));
+log(`\nwrote ${join(outDir, 'latest.json')} and latest.md in ${results.seconds} s`);

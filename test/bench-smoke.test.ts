@@ -1,0 +1,59 @@
+// The bench is not part of `npm test` (its timings are not assertions), but its code must keep working:
+// this runs `npm run bench -- --smoke` (tiny counts, every section and variant once) and checks that every
+// measurement came back, and that no replay reached the live server. It asserts no timing.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import type { BenchResults } from '../bench/report.js';
+
+const root = join(import.meta.dirname, '..');
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+function runBench(out: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    // The root test run happens under CI=true; the bench's own children must not inherit runner state.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VITEST.*|NODE_OPTIONS|RECORD|TAPEDECK_.*)$/.test(key)));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'run.ts'), '--smoke', `--out=${out}`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+test('npm run bench -- --smoke measures every section and writes the results', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'tapedeck-bench-smoke-test-'));
+  dirs.push(out);
+  const { code, output } = await runBench(out);
+  expect(code, output.slice(-4000)).toBe(0);
+  const results = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')) as BenchResults;
+  expect(results.smoke).toBe(true);
+
+  const ids = new Set(results.http.map((h) => `${h.id}/${h.client}`));
+  for (const id of ['msw-min', 'msw-static', 'tapedeck-1', 'nock-back', 'live', 'interceptors-min']) {
+    expect(ids).toContain(`${id}/fetch`);
+    expect(ids).toContain(`${id}/http`);
+  }
+  for (const id of ['polly-fetch/fetch', 'polly-node-http/http', 'sse-live/fetch', 'sse-msw-static/fetch', 'sse-tapedeck/fetch']) expect(ids).toContain(id);
+  for (const row of results.http) {
+    expect(row.n, row.id).toBeGreaterThan(0);
+    expect(Number.isFinite(row.median) && Number.isFinite(row.ratio), row.id).toBe(true);
+    if (!row.id.includes('live')) expect(row.liveHits, `${row.id} must replay, not reach the server`).toBe(0);
+  }
+
+  expect(results.hash.map((h) => h.bytes)).toHaveLength(3);
+  expect(results.io.length).toBeGreaterThan(0);
+  expect(results.heap?.loadedBytes).toBeGreaterThan(0);
+  expect(results.suite.map((s) => `${s.runner}/${s.variant}`).sort()).toEqual(['jest/live', 'jest/msw', 'jest/tapedeck', 'vitest/live', 'vitest/msw', 'vitest/tapedeck']);
+  expect(results.imports.map((i) => i.what).sort()).toEqual(['msw', 'tapedeck']);
+  expect(results.targets.length).toBeGreaterThan(10);
+
+  const markdown = await readFile(join(out, 'latest.md'), 'utf8');
+  expect(markdown).toContain('## Targets (issue 6)');
+}, 120_000);
