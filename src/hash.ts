@@ -92,9 +92,79 @@ export function toJsonValue(value: unknown, root = 'args', options: { lenient?: 
   return result === OMIT ? undefined : result;
 }
 
+// Thrown by the fast serialiser for anything it does not handle itself (toJSON, class instances, values
+// JSON cannot represent, very deep or cyclic data): the general path handles those, errors included.
+const GENERAL = Symbol('general path');
+// What JSON.stringify escapes in a string (well-formed JSON.stringify: lone surrogates too). A string
+// without any of these serialises as itself in quotes, so the call is skipped.
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const MAX_FAST_DEPTH = 256;
+
+const quote = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`);
+
+/**
+ * RFC 8785 text of plain data (primitives, plain objects, arrays) in one pass, without building the
+ * normalised copy `toJsonValue` makes; the same text `canonicalize(toJsonValue(value))` gives (numbers
+ * print as ECMAScript does, strings escape as JSON.stringify does, keys sort by UTF-16 code units).
+ * Throws {@link GENERAL} for anything else.
+ */
+function fastCanonical(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw GENERAL;
+      return String(value); // -0 prints as 0, as JSON.stringify and RFC 8785 do
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      throw GENERAL;
+  }
+  if (value === null) return 'null';
+  if (depth > MAX_FAST_DEPTH) throw GENERAL; // also how a cycle ends up on the general path
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Array.prototype) {
+    const items = value as unknown[];
+    let out = '[';
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      out += `${i === 0 ? '' : ','}${item === undefined ? 'null' : fastCanonical(item, depth + 1)}`;
+    }
+    return `${out}]`;
+  }
+  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') throw GENERAL;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    // toJsonValue's copy cannot hold an own `__proto__` (assigning it sets the prototype): keep its result.
+    if (key === '__proto__') throw GENERAL;
+    const item = record[key];
+    if (item === undefined) continue;
+    out += `${first ? '' : ','}${quote(key)}:${fastCanonical(item, depth + 1)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** The RFC 8785 canonical JSON text of a value that is already plain JSON. */
+export function canonicalJson(value: JsonValue): string {
+  try {
+    return fastCanonical(value, 0);
+  } catch (error) {
+    if (error !== GENERAL) throw error;
+    return canonicalize(value);
+  }
+}
+
 /** Lowercase hex SHA-256 of the RFC 8785 canonical JSON of a value that is already plain JSON. */
 export function hashJson(value: JsonValue): string {
-  return createHash('sha256').update(canonicalize(value)).digest('hex');
+  return sha256(canonicalJson(value));
 }
 
 /**
@@ -102,7 +172,14 @@ export function hashJson(value: JsonValue): string {
  * normalisation (see {@link toJsonValue}). Key order never changes it.
  */
 export function argsHash(args: unknown): string {
-  return hashJson(toJsonValue(args));
+  let text: string;
+  try {
+    text = fastCanonical(args, 0);
+  } catch (error) {
+    if (error !== GENERAL) throw error;
+    text = canonicalize(toJsonValue(args)); // throws args-not-json with the JSON path
+  }
+  return sha256(text);
 }
 
 /** SHA-256 hex of a string: tool signatures and file fingerprints. */

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from 'json-canonicalize';
 import { ReplayError, argsHash } from '../src/index.js';
-import { toJsonValue } from '../src/hash.js';
+import fc from 'fast-check';
+import { canonicalJson, hashJson, toJsonValue } from '../src/hash.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -119,5 +120,48 @@ describe('argsHash', () => {
     expect(toJsonValue({ a: NaN, f: () => 1, l: [() => 1] }, 'output', { lenient: true })).toEqual({ a: null, l: [null] });
     expect(toJsonValue(undefined, 'output', { lenient: true })).toBeUndefined();
     expect(() => toJsonValue({ n: 1n }, 'output', { lenient: true })).toThrow(/output\.n is a BigInt/);
+  });
+
+  // argsHash and hashJson take a one-pass fast path for plain data; it must give exactly the text of the
+  // reference, canonicalize(toJsonValue(x)), or the keys of every existing cassette would change.
+  it('fast path: the same canonical text and hash as the reference for any JSON-like data', () => {
+    const odd = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(-0),
+      fc.constantFrom('\u2028', '\ud800', '\ud83d\ude00', '"\\', '\u0000\u001f\u007f', 'é', '__proto__', '10', '9'),
+      fc.date({ noInvalidDate: true }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
+    const data = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue(), odd, tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 5 }),
+      object: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', '10', '9', 'a', '\u20ac')), tie('value'), { maxKeys: 5 }),
+    })).value;
+    fc.assert(
+      fc.property(data, (value) => {
+        if (value === undefined) return;
+        const reference = canonicalize(toJsonValue(value));
+        expect(argsHash(value)).toBe(sha(reference));
+        const plain = toJsonValue(value);
+        expect(canonicalJson(plain)).toBe(reference);
+        expect(hashJson(plain)).toBe(sha(reference));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('fast path: class instances, toJSON, null prototypes and deep data hash as the reference does', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: [2] });
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 400; i++) deep = { d: [deep] };
+    for (const value of [{ p: new Point(1, 2) }, { d: new Date(0) }, bare, deep, [new Number(1), new String('s')], { t: { toJSON: () => ({ z: 1, a: 2 }) } }]) {
+      expect(argsHash(value)).toBe(sha(canonicalize(toJsonValue(value))));
+    }
   });
 });
