@@ -1,7 +1,7 @@
 import { diffJson, formatDifference, preview } from './diff.js';
 import { ReplayError, type NearestCall } from './errors.js';
 import { SCHEMA_VERSION, parseCassetteFile, type CassetteFile, type CassetteMeta, type Entry, type EntryResult } from './format.js';
-import { hashJson, toJsonValue, type JsonValue } from './hash.js';
+import { hashJson, sha256, toJsonValue, type JsonValue } from './hash.js';
 import { assertNoSecrets } from './redact.js';
 import { fileStore, stableStringify } from './store.js';
 
@@ -285,7 +285,7 @@ export class ToolCallCassette {
     entries.forEach((entry, i) => {
       let actual: string;
       try {
-        actual = hashJson(entry.args as JsonValue);
+        actual = verifiedHash(entry.args, entry.argsHash);
       } catch (error) {
         throw new ReplayError('corrupt-cassette', `tapedeck: ${where}: entries[${i}].args is not canonical JSON: ${(error as Error).message}`, {
           cassettePath: where,
@@ -334,6 +334,19 @@ export class ToolCallCassette {
     assertNoSecrets(file, path);
     return stableStringify(file);
   }
+}
+
+/**
+ * The hash a stored entry's args have, for the load-time check against `stored`. tapedeck writes keys
+ * sorted, so the native `JSON.stringify` of parsed args is normally their canonical text already: when it
+ * hashes to `stored`, that text is the canonical form the hash was made from (anything else would be a
+ * SHA-256 collision), so the args are verified. Otherwise (keys out of order after a hand edit, integer-like
+ * keys, a real change) the canonical hash decides, exactly as before.
+ */
+function verifiedHash(args: unknown, stored: string): string {
+  const text = JSON.stringify(args) as string | undefined;
+  if (text !== undefined && sha256(text) === stored) return stored;
+  return hashJson(args as JsonValue);
 }
 
 /** Turns a thrown value into the `{ name, message, data? }` a cassette stores. */

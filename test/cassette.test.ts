@@ -111,6 +111,20 @@ describe('ToolCallCassette', () => {
     );
   });
 
+  // Load-time verification first hashes JSON.stringify of the parsed args (canonical when the keys are
+  // sorted, as tapedeck writes them); any other text falls back to the canonical hash.
+  it('verifies args whose keys are out of canonical order, and still catches edited values in sorted ones', () => {
+    const c = new ToolCallCassette();
+    c.record({ toolId: 'x', args: [{ b: 1, a: { '9': 'nine', '10': 'ten' } }], output: 1 });
+    const text = c.serialize();
+    const data = JSON.parse(text) as { entries: Array<{ args: unknown }> };
+    // b before a, and 9 before 10 (JS orders integer-like keys numerically; RFC 8785 sorts "10" first).
+    data.entries[0]!.args = [{ b: 1, a: { '9': 'nine', '10': 'ten' } }];
+    expect(ToolCallCassette.fromJSON(data, 'c.json').replay({ toolId: 'x', args: [{ a: { '10': 'ten', '9': 'nine' }, b: 1 }] })).toBe(1);
+    const edited = JSON.parse(text.replace('"ten"', '"TEN"')) as unknown;
+    expect(() => ToolCallCassette.fromJSON(edited, 'c.json')).toThrowError(expect.objectContaining({ reason: 'hash-mismatch' }));
+  });
+
   it('stores the JSON form of outputs: undefined stays undefined, NaN becomes null', () => {
     const c = new ToolCallCassette();
     c.record({ toolId: 'void', args: [], output: undefined });
