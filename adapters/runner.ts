@@ -1,7 +1,8 @@
 // What the vitest and jest adapters share: the re-record command shown in errors, and the per-file summary.
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { cassettePathFor, formatSummary, runStats, type CassetteStats, type WithCassetteOptions } from '../src/index.js';
+import { cassettePathFor, formatSummary, runStats, type WithCassetteOptions } from '../src/index.js';
 import { effectiveOptions } from '../src/config.js';
+import { statsSince } from '../src/report.js';
 
 /** Options of the adapters' `withCassette`: anything the core takes; `path` is optional (default: DESIGN section 7). */
 export type CassetteOptions = Omit<WithCassetteOptions, 'path' | 'fix'> & {
@@ -45,14 +46,14 @@ export function rerunCommand(runner: string, fileArg: string, names: readonly st
 
 /**
  * Registers a hook that prints this test file's tapedeck line when the file is done: cassettes used,
- * calls replayed, recorded, misses, unused entries. Counters are per process, so it prints the difference
- * since the adapter was loaded (the same thing when the runner isolates files, which both do by default).
+ * calls replayed, recorded, misses, unused entries, tokens replayed. Counters are per process, so it
+ * prints the difference since the adapter was loaded (the same thing when the runner isolates files, which
+ * both do by default).
  */
 export function summarizeFile(afterAll: (fn: () => void) => void, print: (line: string) => void = console.log): void {
   const start = runStats();
   afterAll(() => {
-    const file = runStats();
-    for (const key of Object.keys(file) as Array<keyof CassetteStats>) file[key] -= start[key];
+    const file = statsSince(start);
     if (file.cassettes > 0) print(formatSummary(file));
   });
 }

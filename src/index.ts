@@ -20,5 +20,6 @@ export { cassettePathFor, safeFileName } from './location.js';
 export type { CassetteLocation } from './location.js';
 export { runStats, formatSummary } from './report.js';
 export type { CassetteStats } from './report.js';
+export type { TokenUsage, UsageByModel } from './usage.js';
 export { REDACTED } from './redact.js';
 export { VERSION } from './version.js';

@@ -1,3 +1,5 @@
+import { formatUsage, mergeUsage, type UsageByModel } from './usage.js';
+
 /** Counters for one cassette scope, and for the whole run (see {@link runStats}). */
 export interface CassetteStats {
   cassettes: number;
@@ -7,20 +9,34 @@ export interface CassetteStats {
   misses: number;
   unused: number;
   written: number;
+  /** Tokens that replayed LLM responses report, per model: tokens replayed instead of spent. */
+  tokens?: UsageByModel;
 }
 
-const zero = (): CassetteStats => ({ cassettes: 0, replayed: 0, recorded: 0, live: 0, misses: 0, unused: 0, written: 0 });
+type Counter = Exclude<keyof CassetteStats, 'tokens'>;
+
+const zero = (): CassetteStats => ({ cassettes: 0, replayed: 0, recorded: 0, live: 0, misses: 0, unused: 0, written: 0, tokens: {} });
 
 let totals = zero();
 
 /** Adds one scope's counters to the run's totals. */
 export function addToRun(stats: Partial<CassetteStats>): void {
-  for (const [key, value] of Object.entries(stats) as Array<[keyof CassetteStats, number]>) totals[key] += value;
+  for (const [key, value] of Object.entries(stats)) {
+    if (key === 'tokens') mergeUsage((totals.tokens ??= {}), value as UsageByModel);
+    else totals[key as Counter] += value as number;
+  }
 }
 
 /** The run's totals so far (a copy). */
 export function runStats(): CassetteStats {
-  return { ...totals };
+  return { ...totals, tokens: structuredClone(totals.tokens ?? {}) };
+}
+
+/** What was counted since `start` (an earlier {@link runStats}): `now` minus `start`, tokens included. */
+export function statsSince(start: CassetteStats, now: CassetteStats = runStats()): CassetteStats {
+  const out = { ...now, tokens: mergeUsage(structuredClone(now.tokens ?? {}), start.tokens ?? {}, -1) };
+  for (const key of Object.keys(zero()) as Array<keyof CassetteStats>) if (key !== 'tokens') out[key] -= start[key];
+  return out;
 }
 
 /** Starts counting from zero again. */
@@ -33,7 +49,11 @@ export function emptyStats(): CassetteStats {
   return zero();
 }
 
-/** One line for the end of a run: `tapedeck: 12 cassettes, 40 calls replayed, 0 recorded, 0 misses, 1 unused`. */
+/**
+ * One line for the end of a run: `tapedeck: 12 cassettes, 40 replayed, 0 recorded, 0 live, 0 misses,
+ * 1 unused, 0 written`, then, when replayed LLM responses reported usage,
+ * `, tokens replayed: gpt-4o 1,234 in / 567 out` (models separated by `; `).
+ */
 export function formatSummary(stats: CassetteStats): string {
   const parts = [
     `${stats.cassettes} cassette${stats.cassettes === 1 ? '' : 's'}`,
@@ -44,5 +64,7 @@ export function formatSummary(stats: CassetteStats): string {
     `${stats.unused} unused`,
     `${stats.written} written`,
   ];
+  const tokens = formatUsage(stats.tokens ?? {});
+  if (tokens !== '') parts.push(`tokens replayed: ${tokens}`);
   return `tapedeck: ${parts.join(', ')}`;
 }

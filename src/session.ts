@@ -39,6 +39,8 @@ export interface SessionCall<T> {
   decode?: (stored: unknown) => T;
   /** `verify` mode: the part of a stored value that must match live (default: all of it). */
   compareView?: (stored: unknown) => unknown;
+  /** Told about each recorded value that is replayed (HTTP counts the LLM tokens it saved). */
+  onReplay?: (stored: unknown, stats: CassetteStats) => void;
 }
 
 /** Everything a session needs; the adapters and `withCassette` build it from options and the mode. */
@@ -100,7 +102,9 @@ export class CassetteSession {
     switch (action) {
       case 'replay': {
         this.stats.replayed++;
-        return decode(unwrapResult(this.cassette.take(call)!.result));
+        const stored = unwrapResult(this.cassette.take(call)!.result);
+        spec.onReplay?.(stored, this.stats);
+        return decode(stored);
       }
       case 'miss': {
         this.stats.misses++;

@@ -1,6 +1,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import type { HostMatcher, MswServerLike, TapedeckOptions } from '../config.js';
 import { currentSession } from '../context.js';
+import { addUsage, responseUsage } from '../usage.js';
 import { requestToCall, responseToStored, storedToResponse, verifyView, type StoredResponse } from './exchange.js';
 
 type Msw = typeof import('msw');
@@ -46,6 +47,11 @@ function loadMsw(): Promise<Loaded | null> {
           // Each redirect hop is its own exchange, so the client follows them on replay as it did live.
           live: async () => responseToStored(await fetch(msw.bypass(request, { redirect: 'manual' })), options),
           compareView: verifyView,
+          // An LLM answer replayed is tokens not spent: counted per model for the run summary.
+          onReplay: (replayed, stats) => {
+            const usage = responseUsage(replayed as StoredResponse);
+            if (usage !== undefined) addUsage((stats.tokens ??= {}), usage);
+          },
         });
         return storedToResponse(stored, options);
       } catch {
