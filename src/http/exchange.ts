@@ -245,10 +245,27 @@ export function storedToResponse(stored: StoredResponse, options: { replayDelays
 
 /**
  * What `verify` compares of a response: status and body. Headers (dates, request ids) and SSE timings
- * change on every call; a stream is compared as its concatenated data, since chunking is not meaning.
+ * change on every call. A stream of text is compared as its concatenated data, since chunking is not
+ * meaning. A stream of JSON events (every LLM API) is compared event by event, parsed, so that fields
+ * that change on every call (`id`, `created`) can be left out with `verifyIgnore: ['body.sse.*.id']`:
+ * their concatenated text could never match, whatever was ignored. Non-JSON events in it (`[DONE]`)
+ * stay strings.
  */
 export function verifyView(stored: unknown): unknown {
   const response = stored as StoredResponse;
   const body = response.body;
-  return { status: response.status, body: 'sse' in body ? { sse: body.sse.map((e) => e.data).join('') } : body };
+  if (!('sse' in body)) return { status: response.status, body };
+  const parsed = body.sse.map((e) => parseJsonEvent(e.data));
+  // A JSON stream: some event is a JSON object, and none merely looks like the start of one.
+  const isJsonStream = parsed.some((p) => p !== undefined) && body.sse.every((e, i) => parsed[i] !== undefined || !/^\s*\{/.test(e.data));
+  return { status: response.status, body: { sse: isJsonStream ? parsed.map((p, i) => p ?? body.sse[i]!.data) : body.sse.map((e) => e.data).join('') } };
+}
+
+function parseJsonEvent(data: string): JsonValue | undefined {
+  if (!/^\s*\{/.test(data)) return undefined;
+  try {
+    return JSON.parse(data) as JsonValue;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,7 +4,8 @@ import { startServer, type LoopbackServer } from './server.js';
 const sse = (res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'text/event-stream' });
 const pause = () => new Promise((r) => setTimeout(r, 2));
 
-export function startOpenAIFake(): Promise<LoopbackServer> {
+/** `pieces`: the streamed answer's content deltas, read on every request (so a test can change it). */
+export function startOpenAIFake(options: { pieces?: () => string[] } = {}): Promise<LoopbackServer> {
   let n = 0;
   return startServer(async (req, res, body) => {
     if (req.url !== '/v1/chat/completions') {
@@ -16,7 +17,7 @@ export function startOpenAIFake(): Promise<LoopbackServer> {
     const created = Math.floor(Date.now() / 1000);
     if (request.stream) {
       sse(res);
-      for (const piece of ['The ', 'answer ', 'is ', '42.']) {
+      for (const piece of options.pieces?.() ?? ['The ', 'answer ', 'is ', '42.']) {
         res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: 'gpt-fake', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })}\n\n`);
         await pause();
       }

@@ -1,8 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
 import { withCassette, type ReplayError } from '../../src/index.js';
+import { startOpenAIFake } from '../helpers/llm-fakes.js';
 import { startServer, type LoopbackServer } from '../helpers/server.js';
 
 let server: LoopbackServer | undefined;
@@ -35,6 +37,7 @@ describe('verify mode over HTTP', () => {
         return { json, text };
       });
     await run('record');
+    const recorded = { text: await readFile(path, 'utf8'), mtime: (await stat(path)).mtimeMs };
     const hitsAfterRecord = server.hits();
     await expect(run('verify')).resolves.toMatchObject({ json: { price: 9.99 } });
     expect(server.hits()).toBe(hitsAfterRecord + 2); // verify goes live
@@ -48,5 +51,52 @@ describe('verify mode over HTTP', () => {
     expect(error.reason).toBe('drift');
     expect(error.differences).toContain('result.value.body.json.price: 9.99 -> 12.5');
     expect(error.message).toContain('result.value.body.sse: "Hello" -> "Bye"');
+    // Verify never writes, whether it passed or found drift.
+    expect(await readFile(path, 'utf8')).toBe(recorded.text);
+    expect((await stat(path)).mtimeMs).toBe(recorded.mtime);
+  });
+
+  it('compares numbers within a relative tolerance of 1e-9 by default', async () => {
+    let value = 1;
+    server = await startServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ value }));
+    });
+    const base = server.url;
+    const path = join(await mkdtemp(join(tmpdir(), 'tapedeck-verify-')), 'c.json');
+    const run = (mode: 'record' | 'verify') => withCassette({ path, mode, ...quiet }, async () => (await fetch(`${base}/n`)).json());
+    await run('record');
+    value = 1 + 1e-12; // floating-point noise: the same answer
+    await expect(run('verify')).resolves.toEqual({ value });
+    value = 1 + 1e-6;
+    await expect(run('verify')).rejects.toMatchObject({ reason: 'drift', differences: ['result.value.body.json.value: 1 -> 1.000001'] });
+  });
+
+  it('verifies a streamed OpenAI completion event by event, with per-call ids ignored', async () => {
+    let pieces = ['The ', 'answer ', 'is ', '42.'];
+    server = await startOpenAIFake({ pieces: () => pieces });
+    const base = server.url;
+    const path = join(await mkdtemp(join(tmpdir(), 'tapedeck-verify-')), 'c.json');
+    // Every chunk carries the completion's id and creation time, which change on every call.
+    const verifyIgnore = ['body.sse.*.id', 'body.sse.*.created', 'body.json.id', 'body.json.created'];
+    const run = (mode: 'record' | 'verify', ignore = verifyIgnore) =>
+      withCassette({ path, mode, verifyIgnore: ignore, ...quiet }, async () => {
+        const openai = new OpenAI({ apiKey: 'sk-test', baseURL: `${base}/v1`, maxRetries: 0 });
+        const stream = await openai.chat.completions.create({ model: 'gpt-fake', messages: [{ role: 'user', content: 'q' }], stream: true });
+        let text = '';
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+        const plain = await openai.chat.completions.create({ model: 'gpt-fake', messages: [{ role: 'user', content: 'hi' }] });
+        return [text, plain.choices[0]!.message.content];
+      });
+    await run('record');
+    await expect(run('verify')).resolves.toEqual(['The answer is 42.', 'You said: hi']);
+    const unignored = (await run('verify', []).catch((e: unknown) => e)) as ReplayError;
+    expect(unignored.reason).toBe('drift');
+    expect(unignored.differences).toContainEqual(expect.stringMatching(/^result\.value\.body\.sse\[0\]\.id: "chatcmpl-1-\d+" -> "chatcmpl-5-\d+"$/));
+
+    pieces = ['The ', 'answer ', 'is ', '43.'];
+    const error = (await run('verify').catch((e: unknown) => e)) as ReplayError;
+    expect(error.reason).toBe('drift');
+    expect(error.differences).toEqual(['result.value.body.sse[3].choices[0].delta.content: "42." -> "43."']);
   });
 });
