@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RecordedEnvironment } from './format.js';
@@ -19,19 +20,47 @@ export const TRACKED_PACKAGES: readonly string[] = [
   'msw',
 ];
 
-let cached: RecordedEnvironment | undefined;
+// Per root: the package lookups and the two git commands run once per process, not once per cassette.
+const cache = new Map<string, RecordedEnvironment>();
 
-/** The environment recorded into `meta.environment`: Node, platform, tapedeck and client package versions. */
+/**
+ * The environment recorded into `meta.environment`: Node, platform, tapedeck, the versions of the client
+ * packages found from `root` upward (the user's project), and, when `root` is in a git repository, the
+ * commit and whether the tree was dirty (provenance, not drift: see {@link environmentDrift}).
+ */
 export function currentEnvironment(root = process.cwd()): RecordedEnvironment {
-  if (cached !== undefined && root === process.cwd()) return cached;
+  const known = cache.get(root);
+  if (known !== undefined) return known;
   const packages: Record<string, string> = {};
   for (const name of TRACKED_PACKAGES) {
     const version = findPackageVersion(name, root);
     if (version !== undefined) packages[name] = version;
   }
   const env: RecordedEnvironment = { node: process.version, platform: `${process.platform}-${process.arch}`, tapedeck: VERSION, packages };
-  if (root === process.cwd()) cached = env;
+  const git = gitProvenance(root);
+  if (git !== undefined) env.git = git;
+  cache.set(root, env);
   return env;
+}
+
+/**
+ * The commit checked out at `root` and whether the tree differs from it, or `undefined` when git is not
+ * installed, `root` is not in a repository, or the repository has no commit yet. Never throws: provenance
+ * is a note on the cassette, and a test must not fail for the want of it.
+ */
+export function gitProvenance(root: string): { commit: string; dirty: boolean } | undefined {
+  const git = (args: string[]): string =>
+    execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, windowsHide: true });
+  try {
+    const commit = git(['rev-parse', '--verify', '--quiet', 'HEAD']).trim();
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) return undefined;
+    // Cassettes are left out: the test run writes them itself (other workers may already have), and a
+    // tree that differs only in its recordings still holds the code they were recorded from.
+    const status = git(['status', '--porcelain', '--', ':(top)', ':(top,exclude,glob)**/__cassettes__/**']);
+    return { commit, dirty: status.trim() !== '' };
+  } catch {
+    return undefined; // no git, not a repository, or git failed: record nothing rather than guess
+  }
 }
 
 function findPackageVersion(name: string, from: string): string | undefined {
@@ -49,7 +78,9 @@ function findPackageVersion(name: string, from: string): string | undefined {
 /**
  * What changed between the environment a cassette was recorded in and the current one, as
  * `field: old -> new` lines. Only what can change behaviour counts: Node's major version and the
- * client packages' versions (a package present on only one side is listed too).
+ * versions of the client packages recorded (one since uninstalled shows as `(not installed)`; one
+ * installed since is not drift, since the recording never went through it). Platform and git are
+ * provenance: CI on Linux replaying a cassette recorded on a Mac is the normal case, not drift.
  */
 export function environmentDrift(recorded: RecordedEnvironment | undefined, current: RecordedEnvironment): string[] {
   if (recorded === undefined) return [];

@@ -29,6 +29,8 @@ const environmentSchema = z.looseObject({
   platform: z.string().optional(),
   tapedeck: z.string().optional(),
   packages: z.record(z.string(), z.string()).optional(),
+  /** Provenance: the commit the project was at when recorded, and whether its tree had other changes. */
+  git: z.looseObject({ commit: z.string(), dirty: z.boolean() }).optional(),
 });
 
 const metaSchema = z.looseObject({
