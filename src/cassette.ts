@@ -257,8 +257,13 @@ export class ToolCallCassette {
 
   /** The cassette as its file content (DESIGN section 6). Fields unknown to this version are kept. */
   toJSON(): CassetteFile {
+    return structuredClone(this.#file());
+  }
+
+  /** The file content as a view of the live data: only for readers that copy or only read (serialize). */
+  #file(): CassetteFile {
     const entries = this.#entries.filter((e) => e.result !== undefined);
-    return structuredClone({ ...this.#extra, schemaVersion: SCHEMA_VERSION, meta: this.#meta, entries });
+    return { ...this.#extra, schemaVersion: SCHEMA_VERSION, meta: this.#meta, entries };
   }
 
   /** An empty cassette that keeps this one's metadata and unknown fields (for a full re-recording). */
@@ -330,7 +335,8 @@ export class ToolCallCassette {
 
   /** The exact bytes `save` writes, after the secret scan. */
   serialize(path = this.source ?? '<memory>'): string {
-    const file = this.toJSON();
+    // No deep copy: the secret scan only reads, and stableStringify builds its own sorted copy.
+    const file = this.#file();
     assertNoSecrets(file, path);
     return stableStringify(file);
   }
