@@ -56,7 +56,7 @@ export function parseJsonText(text: string, path: string): unknown {
   } catch (error) {
     const message = (error as Error).message;
     // Node 20's message has no position; find the first offending byte ourselves (error path only).
-    const where = ` (${lineAndColumn(body, syntaxErrorOffset(body))})`;
+    const where = positionOf(body);
     throw new ReplayError(
       'corrupt-cassette',
       `tapedeck: ${path} is not valid JSON${where}: ${message}\n  fix: restore it from version control, or delete it and re-record (RECORD=1).`,
@@ -146,6 +146,15 @@ export function syntaxErrorOffset(text: string): number {
     throw offset;
   }
   return text.length;
+}
+
+function positionOf(text: string): string {
+  try {
+    return ` (${lineAndColumn(text, syntaxErrorOffset(text))})`;
+  } catch {
+    // The scan recurses per nesting level: garbage nested deeper than the stack (`[[[[…`) has no position.
+    return '';
+  }
 }
 
 function lineAndColumn(text: string, offset: number): string {
