@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ToolCallCassette } from '../cassette.js';
+import { currentEnvironment } from '../environment.js';
 import type { CassetteFile } from '../format.js';
 import { parseJsonText, stableStringify } from '../store.js';
 import { readUnusedRecord, unusedRecordPath } from '../unused-record.js';
 import { firstError } from './check.js';
-import { findCassettes } from './find.js';
-import { byText, EXIT_OK, formatSize, mapLimit, paint, parseCommand, plural, shortMessage, type CliIO } from './io.js';
+import { findCassettes, type FoundFile } from './find.js';
+import { byText, EXIT_OK, formatSize, mapLimit, paint, parseCommand, plural, shortMessage, UsageError, type CliIO } from './io.js';
+import { driftOf, formatDrift } from './list-drift.js';
+import { formatUsageReport, usageOf } from './list-usage.js';
 
 export const LIST_HELP = `Usage: tapedeck list [options] [path...]
 
@@ -20,6 +23,16 @@ Output columns: PATH  ENTRIES  SIZE  RECORDED  TOOLS
 Options:
   --json      print an array of { path, valid, entries, unused, size (bytes), recordedAt,
               schemaVersion, tools: { toolId: calls }, error? } instead
+  --drift     instead, show each cassette recorded in another environment than the current
+              one (the folder you run in: Node major, client package versions such as
+              "packages.openai: 6.49.0 -> 6.52.0"), where it was recorded (git commit,
+              "dirty" when the tree had other changes), and a tally of the changes. Replay is
+              unaffected; re-record the cassettes whose answers may have changed. With --json:
+              { current, cassettes: [{ path, valid, drift, environment, recordedAt, error? }] }
+  --usage     instead, total the LLM token usage of the recorded HTTP responses, per model:
+              the tokens one replay of these cassettes does not spend (OpenAI and Anthropic,
+              JSON and streamed; Gemini). With --json: { models: { model: { calls, input,
+              output } }, total, cassettes, withUsage, invalid }
   -h, --help  show this help
 
 Exit codes:
@@ -61,14 +74,44 @@ export function summarize(text: string, path: string, unused: number): CassetteS
   }
 }
 
+/** A cassette as `list --drift` and `--usage` read it: its validated content, or why it does not load. */
+export type LoadedCassette = { path: string; file: CassetteFile; error?: undefined } | { path: string; file?: undefined; error: string };
+
+async function loadCassettes(files: readonly FoundFile[]): Promise<LoadedCassette[]> {
+  return mapLimit(files, 32, async (found) => {
+    const text = found.text ?? (await readFile(found.path, 'utf8'));
+    try {
+      const data = parseJsonText(text, found.display);
+      ToolCallCassette.fromJSON(data, found.display); // validates; the raw data is what is read
+      return { path: found.display, file: data as CassetteFile };
+    } catch (thrown) {
+      return { path: found.display, error: firstError(text, found.display) ?? shortMessage(thrown, found.display) };
+    }
+  });
+}
+
 /** `tapedeck list`: see {@link LIST_HELP}. */
 export async function runList(args: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
+  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, drift: { type: 'boolean' }, usage: { type: 'boolean' } });
   if (values.help === true) {
     io.out(LIST_HELP.trimEnd());
     return EXIT_OK;
   }
+  if (values.drift === true && values.usage === true) throw new UsageError('--drift and --usage are separate views: give one of them');
   const files = await findCassettes(io, positionals);
+  if (values.drift === true) {
+    const current = currentEnvironment(io.cwd);
+    const report = driftOf(await loadCassettes(files), current);
+    if (values.json === true) io.out(stableStringify({ current, cassettes: report }).trimEnd());
+    else for (const line of formatDrift(report, current, paint(io))) io.out(line);
+    return EXIT_OK;
+  }
+  if (values.usage === true) {
+    const report = usageOf(await loadCassettes(files));
+    if (values.json === true) io.out(stableStringify(report).trimEnd());
+    else for (const line of formatUsageReport(report, paint(io))) io.out(line);
+    return EXIT_OK;
+  }
   const unusedByFolder = new Map<string, Promise<Record<string, unknown[]>>>();
   const unusedIn = (path: string): Promise<Record<string, unknown[]>> => {
     const folder = dirname(path);

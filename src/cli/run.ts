@@ -12,6 +12,7 @@ Housekeeping for tapedeck cassettes (the JSON files your tests record tool calls
 Commands:
   check [path...]     validate every cassette: schema, version, hashes, secrets, tool signatures
   list [path...]      list cassettes: entries, size, recorded date, tools
+                      (--drift: recorded in another environment; --usage: LLM tokens per model)
   diff <a> <b>        entry-level diff of two cassettes
   prune [path...]     drop the entries the last test run reported unused (--dry-run to preview)
 
