@@ -79,7 +79,7 @@ export function toJsonValue(value: unknown, root = 'args', options: { lenient?: 
       for (const k of Object.keys(obj)) {
         path.push(k);
         const item = walk((obj as Record<string, unknown>)[k], k, false);
-        if (item !== OMIT) rec[k] = item;
+        if (item !== OMIT) setMember(rec, k, item);
         path.pop();
       }
       out = rec;
@@ -142,8 +142,6 @@ function fastCanonical(value: unknown, depth: number): string {
   let out = '{';
   let first = true;
   for (const key of keys) {
-    // toJsonValue's copy cannot hold an own `__proto__` (assigning it sets the prototype): keep its result.
-    if (key === '__proto__') throw GENERAL;
     const item = record[key];
     if (item === undefined) continue;
     out += `${first ? '' : ','}${quote(key)}:${fastCanonical(item, depth + 1)}`;
@@ -160,6 +158,15 @@ export function canonicalJson(value: JsonValue): string {
     if (error !== GENERAL) throw error;
     return canonicalize(value);
   }
+}
+
+/**
+ * `target[key] = value`, except that a `__proto__` key (which JSON.parse makes an ordinary member, e.g. from
+ * a request body) stays a member: the assignment would set the object's prototype and drop the field.
+ */
+export function setMember(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** Lowercase hex SHA-256 of the RFC 8785 canonical JSON of a value that is already plain JSON. */

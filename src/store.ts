@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ReplayError } from './errors.js';
+import { setMember } from './hash.js';
 
 /** Where cassettes live. `load` gives `null` for a file that does not exist; a corrupt file throws. */
 export interface CassetteStore {
@@ -177,7 +178,7 @@ function sortKeys(value: unknown, keep: (key: string) => boolean): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined && keep(key)) out[key] = sortKeys(v, keep);
+    if (v !== undefined && keep(key)) setMember(out, key, sortKeys(v, keep));
   }
   return out;
 }

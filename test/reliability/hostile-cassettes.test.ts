@@ -382,7 +382,7 @@ describe('random damage to a valid cassette (fast-check)', () => {
   };
 
   // Structural damage: a field replaced, removed or added, anywhere in the tree.
-  const hostileKey = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('constructor', 'toString', 'ok', 'value', 'error', 'entries', 'schemaVersion', 'args', 'argsHash'));
+  const hostileKey = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'ok', 'value', 'error', 'entries', 'schemaVersion', 'args', 'argsHash'));
   const hostileValue = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }),
     fc.constantFrom(null, '', 0, -1, 2, 1e308, true, [], {}, { ok: true }, { ok: false, error: {} }, '0'.repeat(64), 'sk-'),
