@@ -38,6 +38,8 @@ export function toJsonValue(value: unknown, root = 'args', options: { lenient?: 
     if (v !== null && (typeof v === 'object' || typeof v === 'bigint') && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
       v = (v as { toJSON(key: string): unknown }).toJSON(key);
     }
+    // JSON.stringify unwraps boxed primitives (`new String('a')` is "a"); Object.keys would not.
+    if (v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt) v = v.valueOf();
     switch (typeof v) {
       case 'string':
       case 'boolean':

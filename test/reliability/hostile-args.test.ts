@@ -124,6 +124,7 @@ describe('values JSON cannot represent (as documented in src/hash.ts, toJsonValu
     ['Infinity', { n: [Infinity] }, 'args.n[0]', /Infinity/],
     ['-Infinity', { deep: { n: -Infinity } }, 'args.deep.n', /-Infinity/],
     ['a BigInt', { id: 10n }, 'args.id', /BigInt \(10n\)/],
+    ['a boxed BigInt', { id: Object(10n) as object }, 'args.id', /BigInt \(10n\)/],
     ['a symbol', { s: Symbol('x') }, 'args.s', /symbol/],
     ['a function', [() => 1], 'args[0]', /function/],
     ['a Map', { m: new Map([[1, 2]]) }, 'args.m', /Map/],
@@ -145,7 +146,7 @@ describe('values JSON cannot represent (as documented in src/hash.ts, toJsonValu
     expect(argsHash({ a: shared, b: [shared, shared] })).toBe(argsHash({ a: { x: 1 }, b: [{ x: 1 }, { x: 1 }] }));
   });
 
-  it('what JSON turns into JSON hashes as JSON.parse(JSON.stringify(x)): -0, holes, undefined members, Dates, toJSON, class instances, typed arrays, errors, symbol keys', () => {
+  it('what JSON turns into JSON hashes as JSON.parse(JSON.stringify(x)): -0, holes, undefined members, Dates, toJSON, class instances, boxed primitives, typed arrays, errors, symbol keys', () => {
     class Money {
       constructor(
         readonly amount: number,
@@ -172,6 +173,7 @@ describe('values JSON cannot represent (as documented in src/hash.ts, toJsonValu
       ['a Date', { at: new Date('2026-11-23T10:00:00Z') }],
       ['toJSON', { price: new Money(3, 'EUR'), nested: { toJSON: (key: string) => ({ key }) } }],
       ['a class instance', { p: new Point(3, 4) }],
+      ['boxed primitives', { s: new String('ab'), n: new Number(3), b: new Boolean(false) }],
       ['a typed array', { bytes: new Uint8Array([1, 2]) }],
       ['an Error', { e: new Error('boom') }],
       ['symbol keys', { [Symbol('hidden')]: 1, shown: 2 }],
