@@ -239,6 +239,24 @@ describe('withCassette lifecycle', () => {
     expect(error.message).toContain('result.value.temp: 62 -> 70');
   });
 
+  it('verify mode: a NaN recorded (as null) matches a live NaN; a number that became NaN is drift; nothing is written', async () => {
+    const path = await tempPath();
+    let score = Number.NaN;
+    const scorer = tool('model.score', async (text: string) => ({ text, score, stable: 1 }));
+    await withCassette({ path, mode: 'record', ...quiet }, async () => scorer('a'));
+    expect(JSON.parse(await readFile(path, 'utf8')).entries[0].result.value.score).toBeNull(); // JSON cannot hold NaN
+    const verify = () => withCassette({ path, mode: 'verify', ...quiet }, async () => scorer('a'));
+    await expect(verify()).resolves.toMatchObject({ score: Number.NaN });
+    await withCassette({ path, mode: 'record', ...quiet }, async () => ((score = 0.5), scorer('a')));
+    const rerecorded = await readFile(path, 'utf8');
+    score = Number.NaN;
+    await expect(verify()).rejects.toMatchObject({ reason: 'drift', differences: ['result.value.score: 0.5 -> null'] });
+    score = 0.5 * (1 + 1e-10); // within the default relative tolerance, 1e-9
+    await expect(verify()).resolves.toMatchObject({ stable: 1 });
+    await expect(withCassette({ path, mode: 'verify', ...quiet }, async () => scorer('b'))).rejects.toMatchObject({ reason: 'cassette-miss' });
+    expect(await readFile(path, 'utf8')).toBe(rerecorded);
+  });
+
   it('loads a cassette written by ToolCallCassette.save', async () => {
     const path = await tempPath();
     const c = new ToolCallCassette();
