@@ -22,6 +22,7 @@ export interface ResponseUsage {
 }
 
 type Json = Record<string, unknown>;
+const USAGE_EVENT = /"usage(?:Metadata)?"\s*:\s*\{/;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -93,7 +94,9 @@ export function responseUsage(response: StoredResponse): ResponseUsage | undefin
     for (const chunk of body.json as unknown[]) if (isObject(chunk)) foldMessage(state, chunk);
   } else if (Array.isArray(body.sse)) {
     for (const event of body.sse as unknown[]) {
-      if (!isObject(event) || typeof event.data !== 'string' || !event.data.startsWith('{')) continue; // `[DONE]`, pings
+      // Every event that reports usage names its model too (Anthropic's `message_delta` excepted, whose
+      // `message_start` does), so only those are parsed: a long stream's content deltas are skipped.
+      if (!isObject(event) || typeof event.data !== 'string' || !USAGE_EVENT.test(event.data)) continue;
       let data: unknown;
       try {
         data = JSON.parse(event.data);
