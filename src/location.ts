@@ -29,21 +29,27 @@ const RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\.|$)/i;
 export function cassettePathFor({ testFile, testPath, cassetteDir = '__cassettes__' }: CassetteLocation): string {
   const root = isAbsolute(cassetteDir) ? cassetteDir : join(dirname(testFile), cassetteDir);
   const folder = join(root, safeFileName(basename(testFile)));
-  const path = join(folder, `${safeFileName(testPath.join(NAME_SEPARATOR) || 'unnamed test')}.json`);
+  const joined = testPath.join(NAME_SEPARATOR) || 'unnamed test';
+  // A name that holds the separator reads like a describe path (`a › b` vs `a` > `b`): tell them apart.
+  const identity = testPath.some((n) => n.includes(NAME_SEPARATOR)) ? JSON.stringify(testPath) : joined;
+  const path = join(folder, `${safeFileName(joined, identity)}.json`);
   if (!resolve(path).startsWith(resolve(folder) + sep)) {
     throw new Error(`tapedeck: refusing cassette path ${path}: it escapes ${folder}`);
   }
   return path;
 }
 
-/** Makes one path segment safe on every OS, keeping it readable and unique (see {@link cassettePathFor}). */
-export function safeFileName(name: string): string {
+/**
+ * Makes one path segment safe on every OS, keeping it readable and unique (see {@link cassettePathFor}).
+ * `identity` (default: `name`) is what the hash suffix is taken from, when one is needed.
+ */
+export function safeFileName(name: string, identity = name): string {
   let safe = name.normalize('NFC').replace(UNSAFE, '_').replace(/[. ]+$/, '').replace(/^ +/, '');
   if (safe === '' || safe === '.' || safe === '..') safe = '_';
   if (RESERVED.test(safe)) safe = `_${safe}`;
   const truncated = truncateUtf8(safe, MAX_NAME_BYTES);
-  if (truncated === name && name === name.toLowerCase()) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  if (truncated === name && name === name.toLowerCase() && identity === name) return name;
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 8);
   return `${truncated} ~${hash}`;
 }
 
