@@ -19,6 +19,7 @@ const MAX_NAME_BYTES = 150;
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[<>:"/\\|?*\u0000-\u001f\u007f]/g;
 const RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\.|$)/i;
+const HASH_SUFFIX = / ~[0-9a-f]{8}$/;
 
 /**
  * `<dir of test>/__cassettes__/<test file name>/<describe › test>.json`, with names made safe for
@@ -48,7 +49,8 @@ export function safeFileName(name: string, identity = name): string {
   if (safe === '' || safe === '.' || safe === '..') safe = '_';
   if (RESERVED.test(safe)) safe = `_${safe}`;
   const truncated = truncateUtf8(safe, MAX_NAME_BYTES);
-  if (truncated === name && name === name.toLowerCase() && identity === name) return name;
+  // A name that already ends like a hash suffix could be another name's safe form: it gets its own.
+  if (truncated === name && name === name.toLowerCase() && identity === name && !HASH_SUFFIX.test(name)) return name;
   const hash = createHash('sha256').update(identity).digest('hex').slice(0, 8);
   return `${truncated} ~${hash}`;
 }

@@ -99,6 +99,20 @@ describe('cassette paths for hostile names (fast-check)', () => {
     expect(nested.endsWith(`${sep}weather › answers.json`)).toBe(true);
   });
 
+  it('a test literally named like another test\'s sanitised file name does not take its file', () => {
+    const numRuns = runs(1000);
+    fc.assert(
+      fc.property(name, (n) => {
+        const original = checkOne(`${root}/a.test.ts`, [n]);
+        const safe = safeFileName(n);
+        fc.pre(safe !== n);
+        // e.g. `a/b` is saved as `a_b ~1a2b3c4d.json`: a test named `a_b ~1a2b3c4d` must not land there.
+        expect(folded(checkOne(`${root}/a.test.ts`, [safe]))).not.toBe(folded(original));
+        expect(folded(checkOne(`${root}/a.test.ts`, [safe.toLowerCase()]))).not.toBe(folded(original));
+      }),
+      { numRuns },
+    );
+  });
 });
 
 describe('on a real file system', () => {
