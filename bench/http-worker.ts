@@ -1,6 +1,8 @@
 // One HTTP variant, in its own process: sends sequential requests with one client and prints the time of
 // each (µs). Run by bench/http.ts; usage: node --import tsx bench/http-worker.ts '<WorkerInput JSON>'.
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
@@ -34,6 +36,8 @@ export interface WorkerInput {
   entries?: number;
   /** Polly.js adapter. */
   adapter?: 'fetch' | 'node-http';
+  /** Write a CPU profile of the measured requests only (not start-up or warm-up) to this file. */
+  profile?: string;
 }
 
 export interface WorkerOutput {
@@ -195,9 +199,17 @@ const plan = await setup();
 const samples: number[] = [];
 const path = (i: number) => (spec.kind === 'sse' ? '/stream' : weatherPath(i));
 const each = plan.each ?? ((request: () => Promise<void>) => request());
+let profiler: Session | undefined;
 await (plan.all ?? ((loop: () => Promise<void>) => loop()))(async () => {
   for (let n = 0; n < plan.order.length; n++) {
     const i = plan.order[n]!;
+    if (n === spec.warmup && spec.profile !== undefined) {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 50 }); // µs; the default 1 ms is too coarse
+      await profiler.post('Profiler.start');
+    }
     await each(async () => {
       const start = performance.now();
       const { status, body } = await send(path(i));
@@ -211,6 +223,11 @@ await (plan.all ?? ((loop: () => Promise<void>) => loop()))(async () => {
     });
   }
 });
+if (profiler !== undefined) {
+  const { profile } = await profiler.post('Profiler.stop');
+  await writeFile(spec.profile!, JSON.stringify(profile));
+  profiler.disconnect();
+}
 await plan.close();
 agent.destroy();
 reply({ samples, wrong, ...(firstWrong === undefined ? {} : { firstWrong }) } satisfies WorkerOutput);

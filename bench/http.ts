@@ -2,7 +2,7 @@
 // reading a 200-event SSE stream. Every (variant, client) runs in a fresh child process; the whole list
 // runs `rounds` times in rotated order and the samples of all rounds are pooled, so a noisy neighbour
 // spreads over every variant instead of landing on one.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PrepareInput } from './http-prepare.js';
@@ -47,7 +47,7 @@ export interface HttpOptions {
   peerEntries: number;
   /** Workers run at once (1 for real numbers; more only in smoke runs, where timings mean nothing). */
   concurrency?: number;
-  /** Cases whose id matches run with `--cpu-prof`, writing into `profileDir`. */
+  /** Cases whose id matches write a CPU profile of their measured requests into `profileDir`. */
   profile?: RegExp;
   profileDir?: string;
   /** Only the cases whose id matches. */
@@ -104,6 +104,7 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 export async function httpSection(options: HttpOptions): Promise<HttpRow[]> {
   const server = await startBenchServer();
   const fixtures = await mkdtemp(join(tmpdir(), 'tapedeck-bench-http-'));
+  if (options.profileDir !== undefined) await mkdir(options.profileDir, { recursive: true });
   try {
     const start = Date.now();
     await runChild('http-prepare.ts', { origin: server.origin, fixtures, sizes: options.sizes, peerEntries: options.peerEntries } satisfies PrepareInput);
@@ -129,8 +130,8 @@ export async function httpSection(options: HttpOptions): Promise<HttpRow[]> {
           iterations: sse ? options.sseIterations : options.iterations,
           ...(c.entries === undefined ? {} : { entries: c.entries }),
           ...(c.adapter === undefined ? {} : { adapter: c.adapter }),
+          ...(profiled ? { profile: join(options.profileDir!, `${c.id}-${client}-r${round + 1}.cpuprofile`) } : {}),
         } satisfies WorkerInput,
-        { nodeArgs: profiled ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${c.id}-${client}-r${round + 1}.cpuprofile`] : [] },
       );
       if (out.wrong > 0) throw new Error(`${key}: ${out.wrong} requests got a wrong answer; ${out.firstWrong}`);
       samples.set(key, [...(samples.get(key) ?? []), ...out.samples]);

@@ -6,6 +6,7 @@
 //   npm run bench -- --smoke              tiny counts, every code path once (test/bench-smoke.test.ts)
 //   npm run bench -- --only=http,hash     some sections: http, hash, io, suite, import
 //   npm run bench -- --only=http --profile=tapedeck-1000   also write .cpuprofile files of those variants
+//                                         (their measured requests only; --iterations=N for more)
 //   npm run bench -- --out=<dir>          write the results elsewhere (default bench/results)
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -60,7 +61,7 @@ const httpRun = () =>
     http = await httpSection({
       rounds: Number(flag('rounds') ?? (smoke ? 1 : 3)),
       warmup: smoke ? 3 : 150,
-      iterations: smoke ? 10 : 250,
+      iterations: Number(flag('iterations') ?? (smoke ? 10 : 250)),
       sseWarmup: smoke ? 1 : 10,
       sseIterations: smoke ? 3 : 40,
       sizes: smoke ? [1, 20] : [1, 1_000, 10_000],
