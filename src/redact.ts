@@ -59,6 +59,11 @@ const SECRET_PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
 // ordinary string; only a string it matches is tried pattern by pattern, to name the kind.
 const ANY_SECRET = new RegExp(SECRET_PATTERNS.map(({ pattern }) => `(?:${pattern.source})`).join('|'), 'i');
 
+function shapeOf(text: string): string | undefined {
+  if (!ANY_SECRET.test(text)) return undefined;
+  return SECRET_PATTERNS.find(({ pattern }) => pattern.test(text))?.name;
+}
+
 /** A string that looks like a credential, and where it is. */
 export interface SecretFinding {
   jsonPath: string;
@@ -69,17 +74,12 @@ export interface SecretFinding {
 export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
   const findings: SecretFinding[] = [];
   const path: PathSegment[] = [];
-  const check = (text: string): void => {
-    if (!ANY_SECRET.test(text)) return;
-    for (const { name, pattern } of SECRET_PATTERNS) {
-      if (pattern.test(text)) {
-        findings.push({ jsonPath: formatPath(path, root), kind: name });
-        return;
-      }
-    }
+  const kindOf = shapeOf;
+  const report = (kind: string | undefined): void => {
+    if (kind !== undefined) findings.push({ jsonPath: formatPath(path, root), kind });
   };
   const walk = (v: unknown): void => {
-    if (typeof v === 'string') check(v);
+    if (typeof v === 'string') report(kindOf(v));
     else if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         path.push(i);
@@ -88,8 +88,10 @@ export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
       }
     } else if (v !== null && typeof v === 'object') {
       for (const [k, item] of Object.entries(v)) {
-        path.push(k);
-        check(k);
+        // A key that is itself a credential shows as a placeholder: paths are printed, and logs are kept.
+        const keyKind = kindOf(k);
+        path.push(keyKind === undefined ? k : REDACTED);
+        report(keyKind);
         walk(item);
         path.pop();
       }

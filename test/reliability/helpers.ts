@@ -15,6 +15,9 @@ export function scaled(normal: number, stress: number): number {
   return STRESS ? stress : normal;
 }
 
+/** Per-test timeout for the loops that `npm run test:stress` makes ten times longer. */
+export const TIMEOUT = STRESS ? 15 * 60_000 : 60_000;
+
 /** fast-check runs per property: `normal` under `npm test`, ten times that under stress. */
 export function runs(normal: number): number {
   return STRESS ? normal * 10 : normal;
