@@ -92,7 +92,9 @@ export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
         const keyKind = kindOf(k);
         path.push(keyKind === undefined ? k : REDACTED);
         report(keyKind);
-        walk(item);
+        // A binary body is stored as base64: its bytes are scanned, not their encoding.
+        if (k === 'base64' && typeof item === 'string') report(kindOf(Buffer.from(item, 'base64').toString('latin1')));
+        else walk(item);
         path.pop();
       }
     }

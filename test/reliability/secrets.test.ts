@@ -166,6 +166,17 @@ function placements(depth: number): Placement[] {
       },
     },
     {
+      name: 'binary response body (stored as base64)',
+      expect: /^\$\.entries\[0\]\.result\.value\.body\.base64$/,
+      run: async (s, text) => {
+        answer = (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          res.end(Buffer.concat([Buffer.from([0x08, 0xff, 0x00, 0x12]), Buffer.from(text), Buffer.from([0xfe, 0x00])]));
+        };
+        return Buffer.from(await (await fetch(`${s.url}/blob`)).arrayBuffer()).toString('hex');
+      },
+    },
+    {
       name: 'an SSE event',
       expect: /^\$\.entries\[0\]\.result\.value\.body\.sse\[1\]\.data$/,
       run: async (s, text) => {
