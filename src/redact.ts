@@ -64,6 +64,10 @@ function shapeOf(text: string): string | undefined {
   return SECRET_PATTERNS.find(({ pattern }) => pattern.test(text))?.name;
 }
 
+// Text that holds JSON or a URL glues a key to an escape before it (`"line\nsk-…"` in an SSE event,
+// `%20sk-…` in a path), where the patterns' word boundary fails: such text is scanned with escapes blanked.
+const ESCAPE = /\\(?:u[0-9a-fA-F]{4}|.)|%[0-9A-Fa-f]{2}/g;
+
 /** A string that looks like a credential, and where it is. */
 export interface SecretFinding {
   jsonPath: string;
@@ -74,7 +78,11 @@ export interface SecretFinding {
 export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
   const findings: SecretFinding[] = [];
   const path: PathSegment[] = [];
-  const kindOf = shapeOf;
+  const kindOf = (text: string): string | undefined => {
+    const kind = shapeOf(text);
+    if (kind !== undefined || !/[\\%]/.test(text)) return kind;
+    return shapeOf(text.replace(ESCAPE, ' '));
+  };
   const report = (kind: string | undefined): void => {
     if (kind !== undefined) findings.push({ jsonPath: formatPath(path, root), kind });
   };

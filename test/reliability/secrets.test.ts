@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplayError, REDACTED, tool, withCassette } from '../../src/index.js';
+import { ReplayError, REDACTED, ToolCallCassette, tool, withCassette } from '../../src/index.js';
 import { startServer, type LoopbackServer } from '../helpers/server.js';
 import { TIMEOUT, filesContaining, listFiles, note, removeDir, runs, tempDir } from './helpers.js';
 
@@ -35,7 +35,7 @@ const secretKind = fc.oneof(
 );
 
 // What surrounds a key in real text: nothing, a space, `key=`, quotes, JSON, a URL, a line.
-const delimiter = fc.constantFrom('', ' ', 'key=', 'token: ', '"', "'", '(', ',', '/', 'export OPENAI_API_KEY=', 'Authorization: ');
+const delimiter = fc.constantFrom('', ' ', 'key=', 'token: ', '"', "'", '(', ',', '/', '\n', 'export OPENAI_API_KEY=', 'Authorization: ');
 const tail = fc.constantFrom('', ' ', '"', "'", ')', ',', '/', '\n', '&x=1', ' and more text');
 
 type Expect = 'redacted' | RegExp; // a RegExp is the JSON path `secret-detected` must name
@@ -308,4 +308,19 @@ describe('secrets (fast-check, real loopback server, real fetch)', () => {
     for (const secret of byKind.values()) expect(await filesContaining(dir, secret.needle), secret.kind).toEqual([]);
   });
 
+  it('a key glued to an escape (JSON inside a string, a percent-encoded URL) is still found', async () => {
+    const keys = ['sk-proj-abcdefghijklmnopqrstuvwxyz012345', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'AKIAABCDEFGHIJKLMNOP', 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234', 'xoxb-1234567890-abcdefghij'];
+    const contexts = (key: string) => [`{"delta":"Here:\\n${key}"}`, `\\t${key}`, `\\u0020${key}`, `\\"${key}\\"`, `/v1/keys/%20${key}`, `a%0A${key}`];
+    let n = 0;
+    for (const key of keys) {
+      for (const text of contexts(key)) {
+        const path = join(dir, `escaped-${++n}.json`);
+        const c = new ToolCallCassette();
+        c.record({ toolId: 'llm.stream', args: [n], output: { data: text } });
+        await expect(c.save(path), text).rejects.toMatchObject({ reason: 'secret-detected', jsonPath: '$.entries[0].result.value.data' });
+      }
+    }
+    expect(await filesContaining(dir, 'escaped-')).toEqual([]);
+    expect((await listFiles(dir)).filter((f) => f.startsWith('escaped-'))).toEqual([]);
+  });
 });
