@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ReplayError } from './errors.js';
+import { ReplayError, isReplayError } from './errors.js';
 import { setMember } from './hash.js';
 
 /** Where cassettes live. `load` gives `null` for a file that does not exist; a corrupt file throws. */
@@ -190,6 +190,19 @@ const LOCK_NO_OWNER_STALE_MS = 2_000;
 
 /** Atomic, conflict-checked write (see {@link CassetteStore.save}). */
 export async function saveAtomic(path: string, text: string, options: { expected?: string | null } = {}): Promise<void> {
+  try {
+    await writeLocked(path, text, options);
+  } catch (error) {
+    // A file system error names a temp or lock file, or nothing at all (EFBIG on a full disk): say which
+    // cassette was not written, keeping the error itself (its code) for whoever handles it.
+    if (error instanceof Error && !isReplayError(error) && typeof (error as NodeJS.ErrnoException).code === 'string') {
+      error.message = `tapedeck: could not write ${path}: ${error.message}\n  Nothing was written: the file on disk, if any, is as it was.`;
+    }
+    throw error;
+  }
+}
+
+async function writeLocked(path: string, text: string, options: { expected?: string | null }): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const release = await acquireLock(path);
