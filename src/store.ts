@@ -165,20 +165,23 @@ function lineAndColumn(text: string, offset: number): string {
 }
 
 /**
- * Serialises with every object's keys sorted, 2-space indent and a trailing newline, so the same data
- * always gives the same bytes and a re-recording diffs only where the data changed.
+ * Serialises with object keys sorted, 2-space indent and a trailing newline, so the same data always gives
+ * the same bytes and a re-recording diffs only where the data changed. What a call returned (anything
+ * under a `result` member) keeps its own key order: code under test often stringifies a tool's output
+ * (into the next LLM message, say), and a replay with reordered keys would send different text.
  */
 export function stableStringify(value: unknown, keep: (key: string) => boolean = () => true): string {
-  return `${JSON.stringify(sortKeys(value, keep), null, 2)}\n`;
+  return `${JSON.stringify(sortKeys(value, keep, true), null, 2)}\n`;
 }
 
-function sortKeys(value: unknown, keep: (key: string) => boolean): unknown {
-  if (Array.isArray(value)) return value.map((v) => sortKeys(v, keep));
+function sortKeys(value: unknown, keep: (key: string) => boolean, sort: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => sortKeys(v, keep, sort));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
+  const keys = Object.keys(value);
+  for (const key of sort ? keys.sort() : keys) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined && keep(key)) setMember(out, key, sortKeys(v, keep));
+    if (v !== undefined && keep(key)) setMember(out, key, sortKeys(v, keep, sort && key !== 'result'));
   }
   return out;
 }

@@ -112,3 +112,13 @@ describe('saveAtomic', () => {
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp') || n.endsWith('.lock'))).toEqual([]);
   });
 });
+
+describe('stableStringify and recorded results', () => {
+  it('keeps the key order of what a call returned, and sorts everything else', () => {
+    const text = stableStringify({ z: 1, entries: [{ toolId: 't', result: { ok: true, value: { city: 'SFO', temp_f: 62, conditions: 'fog' } }, args: { b: 1, a: 2 } }] });
+    expect(text.indexOf('"city"')).toBeLessThan(text.indexOf('"temp_f"'));
+    expect(text.indexOf('"temp_f"')).toBeLessThan(text.indexOf('"conditions"'));
+    expect(text.indexOf('"a"')).toBeLessThan(text.indexOf('"b"'));
+    expect(text.indexOf('"entries"')).toBeLessThan(text.indexOf('"z"'));
+  });
+});
