@@ -1,7 +1,7 @@
 // tapedeck/jest: `test('name', withCassette(async (cassette) => { ... }))`.
 import { afterAll, expect } from '@jest/globals';
 import { withCassette as runWithCassette, type ToolCallCassette } from '../src/index.js';
-import { cassettePathOf, escapeRegExp, relativeToCwd, rerunCommand, summarizeFile, type CassetteOptions } from './runner.js';
+import { cassettePathOf, escapeRegExp, relativeToCwd, rerunCommand, summarizeFile, interceptForFile, type CassetteOptions } from './runner.js';
 
 export type { CassetteOptions } from './runner.js';
 
@@ -22,6 +22,7 @@ interface CircusBlock {
 
 // Importing the adapter is the whole setup: each test file that uses it prints one tapedeck line at its end.
 summarizeFile(afterAll);
+interceptForFile(afterAll);
 
 /**
  * Wraps a test body so it runs with its own cassette: `<test dir>/__cassettes__/<file>/<describe › test>.json`,

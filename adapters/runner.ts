@@ -1,6 +1,6 @@
 // What the vitest and jest adapters share: the re-record command shown in errors, and the per-file summary.
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { cassettePathFor, formatSummary, runStats, type WithCassetteOptions } from '../src/index.js';
+import { cassettePathFor, formatSummary, installHttp, runStats, type WithCassetteOptions } from '../src/index.js';
 import { effectiveOptions } from '../src/config.js';
 import { statsSince } from '../src/report.js';
 
@@ -56,4 +56,13 @@ export function summarizeFile(afterAll: (fn: () => void) => void, print: (line: 
     const file = statsSince(start);
     if (file.cassettes > 0) print(formatSummary(file));
   });
+}
+
+/**
+ * Starts HTTP interception as the adapter is imported, before the test file's own imports build SDK
+ * clients (they take `fetch` when constructed), and stops it when the file is done: nothing stays patched.
+ */
+export function interceptForFile(afterAll: (fn: () => Promise<void>) => void): void {
+  const release = installHttp();
+  afterAll(release);
 }

@@ -1,7 +1,7 @@
 // tapedeck/vitest: `test('name', withCassette(async (cassette) => { ... }))`.
 import { afterAll, type TestContext } from 'vitest';
 import { withCassette as runWithCassette, type ToolCallCassette } from '../src/index.js';
-import { cassettePathOf, relativeToCwd, rerunCommand, summarizeFile, type CassetteOptions } from './runner.js';
+import { cassettePathOf, relativeToCwd, rerunCommand, summarizeFile, interceptForFile, type CassetteOptions } from './runner.js';
 
 export type { CassetteOptions } from './runner.js';
 
@@ -15,6 +15,7 @@ type Task = TestContext['task'];
 
 // Importing the adapter is the whole setup: each test file that uses it prints one tapedeck line at its end.
 summarizeFile(afterAll);
+interceptForFile(afterAll);
 
 /**
  * Wraps a test body so it runs with its own cassette: `<test dir>/__cassettes__/<file>/<describe › test>.json`,

@@ -1,6 +1,7 @@
 // jest: the same agent, the same API from 'tapedeck/jest'.
+import { describe, expect, test } from '@jest/globals';
 import { withCassette } from 'tapedeck/jest';
-import { runAgent } from './agent';
+import { runAgent } from './agent.js';
 
 describe('weather agent under jest', () => {
   test(

@@ -1,3 +1,4 @@
+import { expect, test } from '@jest/globals';
 import { withCassette } from 'tapedeck/jest';
 import { tool } from 'tapedeck';
 

@@ -148,7 +148,7 @@ export function defineAdapterScenarios(suite: AdapterSuite): { project: () => Pr
     const failed = [...result.tests.values()].filter((t) => t.status === 'failed');
     expect(failed).toHaveLength(Object.keys(expected).length);
     // The error's reason is record-forbidden-in-ci; its message does not name it (reported to core).
-    for (const t of failed) expect(t.message).toContain('tapedeck: RECORD=1 asks to record, but CI is set (CI=true)');
+    for (const t of failed) expect(t.message).toContain('tapedeck: record-forbidden-in-ci: RECORD=1 asks to record, but CI is set (CI=true)');
     expect(live.hits).toEqual([]);
     expect(await project.cassettes()).toEqual(recorded);
   });
@@ -187,4 +187,24 @@ export function defineAdapterScenarios(suite: AdapterSuite): { project: () => Pr
   });
 
   return { project: () => project };
+}
+
+/**
+ * HTTP taped without tool(): the fixture file fetches two URLs (fetch and node:http). The first run records
+ * both (the server sees them), the second replays them under CI with the server stopped.
+ */
+export async function expectHttpRoundTrip(project: () => Project, options: { files: string[]; args?: string[] }, runner: Runner = 'jest'): Promise<void> {
+  const server = await startServer();
+  const env = { FIXTURE_SERVER_PORT: String(server.port) };
+  const first = await runRunner(runner, project(), { ...options, env });
+  expect(first.code, first.output).toBe(0);
+  expect([...server.hits].sort()).toEqual(['/weather?city=bern', '/weather?city=graz']);
+  await server.stop();
+  const file = options.files[0]!;
+  const recorded = [...(await project().cassettes())].filter(([p]) => p.startsWith(`__cassettes__/${file}/`));
+  expect(recorded).toHaveLength(1);
+  expect(recorded[0]![1]).toContain(`"toolId": "http:GET http://127.0.0.1:${server.port}/weather"`);
+  const replay = await runRunner(runner, project(), { ...options, env: { ...env, CI: 'true' } });
+  expect(replay.code, replay.output).toBe(0);
+  expect(replay.output).toContain('tapedeck: 1 cassette, 2 replayed, 0 recorded');
 }

@@ -1,9 +1,9 @@
 // tapedeck/vitest, run by real vitest child processes on test/fixtures/vitest-project (ESM, built package).
-import { describe } from 'vitest';
-import { defineAdapterScenarios, weather } from './scenarios.js';
+import { describe, test } from 'vitest';
+import { defineAdapterScenarios, expectHttpRoundTrip, weather } from './scenarios.js';
 
 describe('tapedeck/vitest', () => {
-  defineAdapterScenarios({
+  const { project } = defineAdapterScenarios({
     runner: 'vitest',
     project: 'vitest-project',
     files: ['agent.test.ts', 'concurrent.test.ts', 'options.test.ts'],
@@ -13,5 +13,9 @@ describe('tapedeck/vitest', () => {
       'recordings/options.test.ts/works with test.extend.json': [weather('kiel')],
     },
     fixCommand: `RECORD=1 npx vitest run agent.test.ts -t 'trip planner with weather Asks "why\\?" \\(v1.2\\) for \\$HOME \\[x\\]'`,
+  });
+
+  test('tapes fetch (grabbed at module load) and a named node:http import: records, then replays under CI', async () => {
+    await expectHttpRoundTrip(project, { files: ['http.test.ts'] }, 'vitest');
   });
 });

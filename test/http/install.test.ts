@@ -16,7 +16,7 @@ afterEach(async () => {
 describe('installHttp', () => {
   it('tapes an SDK client constructed before any cassette opened (clients capture fetch)', async () => {
     server = await startOpenAIFake();
-    const release = await installHttp();
+    const release = installHttp();
     // Built at "module top level": after interception started, before any cassette.
     const openai = new OpenAI({ apiKey: 'sk-proj-moduleLevelClientKey0123456789', baseURL: `${server.url}/v1`, maxRetries: 0 });
     const path = join(await mkdtemp(join(tmpdir(), 'tapedeck-install-')), 'c.json');
@@ -25,19 +25,19 @@ describe('installHttp', () => {
     await server.close();
     server = undefined;
     const replayed = await withCassette({ path, mode: 'replay', onWarning: () => undefined }, ask);
-    await release?.();
+    await release();
     expect(replayed).toEqual(live);
     expect(JSON.parse(await readFile(path, 'utf8')).entries).toHaveLength(1);
   });
 
   it('restores the original fetch once everything is released', async () => {
     const original = globalThis.fetch;
-    const release = await installHttp();
+    const release = installHttp();
     expect(globalThis.fetch).not.toBe(original);
     const path = join(await mkdtemp(join(tmpdir(), 'tapedeck-install-')), 'c.json');
     await withCassette({ path, mode: 'auto', onWarning: () => undefined }, async () => undefined);
     expect(globalThis.fetch).not.toBe(original); // still held by installHttp
-    await release?.();
+    await release();
     expect(globalThis.fetch).toBe(original);
   });
 });
