@@ -60,7 +60,7 @@ export class ReplayError extends Error {
 
   constructor(reason: ReplayReason, message: string, fields: ReplayErrorFields = {}) {
     const { cause, ...rest } = fields;
-    super(message.startsWith('tapedeck:') ? message : `tapedeck: ${message}`, cause === undefined ? undefined : { cause });
+    super(withReason(reason, message), cause === undefined ? undefined : { cause });
     this.reason = reason;
     Object.assign(this, rest);
   }
@@ -69,4 +69,10 @@ export class ReplayError extends Error {
 /** True when `error` is a {@link ReplayError}, also across duplicated module instances (ESM + CJS). */
 export function isReplayError(error: unknown): error is ReplayError {
   return error instanceof ReplayError || (error instanceof Error && error.name === 'ReplayError' && 'reason' in error);
+}
+
+/** Every message starts `tapedeck: <reason>:`, so the reason shows wherever only the message is printed. */
+function withReason(reason: ReplayReason, message: string): string {
+  const body = message.replace(/^tapedeck:\s*/, '');
+  return body.startsWith(`${reason}:`) ? `tapedeck: ${body}` : `tapedeck: ${reason}: ${body}`;
 }

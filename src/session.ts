@@ -8,7 +8,7 @@ import type { EntryResult } from './format.js';
 import { toJsonValue } from './hash.js';
 import { recordUnused } from './unused-record.js';
 import { omitPaths } from './json-path.js';
-import type { Mode } from './mode.js';
+import { WRITING_MODES, type Mode } from './mode.js';
 import { decide, shouldSave } from './policy.js';
 import { addToRun, emptyStats, type CassetteStats } from './report.js';
 import { fileStore, stableStringify, type CassetteStore } from './store.js';
@@ -242,7 +242,8 @@ export class CassetteSession {
       const unused = this.mode === 'record' || this.mode === 'passthrough' ? [] : this.cassette.unused();
       this.stats.unused = unused.length;
       // Noted beside the cassette (cleared when none), so `tapedeck prune` can drop them later.
-      await recordUnused(this.path, unused, (message) => this.#warn(message));
+      // Not in replay-only modes: under CI nothing is ever written.
+      if (WRITING_MODES.has(this.mode)) await recordUnused(this.path, unused, (message) => this.#warn(message));
       if (unused.length > 0) {
         const list = unused.slice(0, 20).map((e) => `    entries[${e.index}] ${e.toolId} ${e.argsHash.slice(0, 12)}…`);
         if (unused.length > 20) list.push(`    … and ${unused.length - 20} more`);

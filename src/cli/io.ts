@@ -96,6 +96,9 @@ export function plural(count: number, word: string, many = `${word}s`): string {
  */
 export function shortMessage(error: unknown, source?: string): string {
   let line = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/^tapedeck: /, '');
+  // Messages name their reason first; the CLI prints the reason in a column of its own.
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  if (typeof reason === 'string' && line.startsWith(`${reason}: `)) line = line.slice(reason.length + 2);
   // `<file> is not valid JSON` -> `not valid JSON`: the file is already first on the printed line.
   if (source !== undefined && line.startsWith(source)) line = line.slice(source.length).replace(/^:?\s+(?:is\s+)?/, '');
   return line;
