@@ -37,7 +37,9 @@ export function isCI(env: ModeEnv = process.env): boolean {
  */
 export function resolveMode(env: ModeEnv = process.env): Mode {
   const raw = env.RECORD ?? '';
-  const mode = RECORD_VALUES[raw.trim().toLowerCase()];
+  const key = raw.trim().toLowerCase();
+  // Own keys only: RECORD=constructor or __proto__ must not find Object.prototype's members.
+  const mode = Object.hasOwn(RECORD_VALUES, key) ? RECORD_VALUES[key] : undefined;
   if (mode === undefined) {
     throw new ReplayError(
       'invalid-mode',

@@ -24,7 +24,7 @@ function modeError(env: Record<string, string>): ReplayError {
 }
 
 describe('RECORD and CI values', () => {
-  it.each(['yes', '2', 'true', 'on', 'rec', 'replay-only', '1 ', ' ALL ', 'Record'])('RECORD=%j', (value) => {
+  it.each(['yes', '2', 'true', 'on', 'rec', 'replay-only', '1 ', ' ALL ', 'Record', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])('RECORD=%j', (value) => {
     const valid = VALID_RECORD.includes(value.trim().toLowerCase());
     if (valid) {
       expect(() => resolveMode({ RECORD: value })).not.toThrow();
