@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ReplayError, isReplayError } from './errors.js';
@@ -28,7 +29,9 @@ export const fileStore: CassetteStore = { load: loadJsonFile, save: saveAtomic }
 export async function loadJsonFile(path: string): Promise<StoredText | null> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Synchronous on purpose: every taped test starts with this read, and for a cassette-sized file the
+    // promise API's file handle and thread-pool round trip cost 10-20x the read itself (bench/results).
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
