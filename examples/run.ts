@@ -19,6 +19,7 @@ async function run(title: string, command: string, args: string[], env: NodeJS.P
   const result = await new Promise<{ status: number | null }>((resolve) => child.on('close', (status) => resolve({ status })));
   const lines = output.split('\n');
   // The runners' own summaries and tapedeck's per-file lines are what a reader wants to see here.
+  // eslint-disable-next-line no-control-regex
   for (const line of lines) if (/tapedeck:|Tests:|Tests |Test Files|✓|✗|×|PASS|FAIL|passed|failed/.test(line)) console.log(line.replace(/\x1b\[[0-9;]*m/g, ''));
   if (result.status !== 0) console.log(output);
   console.log(`(${title}: ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${result.status})`);
