@@ -123,8 +123,9 @@ export class ToolCallCassette {
   /**
    * Takes the next recording of this call and returns its result (a deep copy), or `undefined` when
    * there is none left. The building block of `replay`; the lifecycle uses it to build its own miss.
+   * `copy: false` returns the stored result itself, for a caller that only reads it.
    */
-  take(call: CallKey): { result: EntryResult; index: number } | undefined {
+  take(call: CallKey, { copy = true }: { copy?: boolean } = {}): { result: EntryResult; index: number } | undefined {
     const { toolId, argsHash } = resolveCall(call);
     const key = keyOf(toolId, argsHash);
     const list = this.#index.get(key);
@@ -133,7 +134,8 @@ export class ToolCallCassette {
     this.#cursor.set(key, next + 1);
     const index = list[next]!;
     this.#used[index] = true;
-    return { result: structuredClone(this.#entries[index]!.result), index };
+    const result = this.#entries[index]!.result;
+    return { result: copy ? structuredClone(result) : result, index };
   }
 
   /** Replays a recorded call: a deep copy of its output, or its recorded error thrown again. */

@@ -41,6 +41,12 @@ export interface SessionCall<T> {
   compareView?: (stored: unknown) => unknown;
   /** Told about each recorded value that is replayed (HTTP counts the LLM tokens it saved). */
   onReplay?: (stored: unknown, stats: CassetteStats) => void;
+  /**
+   * The caller only reads the replayed value and hands out none of it (HTTP serialises it into a new
+   * `Response`), so it gets the recording itself instead of a deep copy: a replayed request skips a
+   * structuredClone. `decode` and `onReplay` must not modify it.
+   */
+  readOnly?: boolean;
 }
 
 /** Everything a session needs; the adapters and `withCassette` build it from options and the mode. */
@@ -102,7 +108,7 @@ export class CassetteSession {
     switch (action) {
       case 'replay': {
         this.stats.replayed++;
-        const stored = unwrapResult(this.cassette.take(call)!.result);
+        const stored = unwrapResult(this.cassette.take(call, { copy: spec.readOnly !== true })!.result);
         spec.onReplay?.(stored, this.stats);
         return decode(stored);
       }

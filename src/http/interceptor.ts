@@ -90,6 +90,8 @@ function build(msw: Msw, node: MswNode): Loaded {
         // Each redirect hop is its own exchange, so the client follows them on replay as it did live.
         live: async () => responseToStored(await fetch(msw.bypass(request, { redirect: 'manual' })), options),
         compareView: verifyView,
+        // storedToResponse only reads the recording to build a new Response: no copy needed.
+        readOnly: true,
         // An LLM answer replayed is tokens not spent: counted per model for the run summary.
         onReplay: (replayed, stats) => {
           const usage = responseUsage(replayed as StoredResponse);
