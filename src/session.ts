@@ -88,7 +88,9 @@ export class CassetteSession {
     this.#fix = init.fix;
     this.#store = init.store ?? fileStore;
     this.#fileExisted = init.loaded !== null;
-    this.#loadedText = init.loaded?.text ?? null;
+    // The file's text serves the conflict check and skipping an identical write, so it is kept only where
+    // this session may write over the file: a replaying test would otherwise hold the file twice (2x heap).
+    this.#loadedText = init.loaded !== null && shouldSave(init.mode, { fileExisted: true, changed: true }) ? init.loaded.text : null;
     this.#original = init.loaded?.cassette ?? null;
     const base = init.loaded?.cassette ?? new ToolCallCassette(init.path);
     base.source = init.path;
