@@ -83,7 +83,7 @@ export async function heapSection(entries: number): Promise<HeapResult> {
     const path = join(dir, `c-${entries}.json`);
     await realisticCassette(entries).save(path);
     const fileBytes = (await stat(path)).size;
-    const measure = (what: 'parse' | 'load' | 'session') => runChild<{ bytes: number }>('heap-worker.ts', { path, what }, { nodeArgs: ['--expose-gc'] });
+    const measure = (what: 'parse' | 'load' | 'session') => runChild<{ bytes: number }>('heap-worker.ts', { path, what }, { nodeArgs: ['--expose-gc', '--single-threaded-gc'] });
     const parsed = await measure('parse');
     const loaded = await measure('load');
     const session = await measure('session');
