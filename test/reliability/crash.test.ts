@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ToolCallCassette, tool, withCassette } from '../../src/index.js';
 import { stableStringify } from '../../src/store.js';
-import { LineReader, debris, exited, listFiles, note, removeDir, runScript, scaled, spawnScript, tempDir, type Child } from './helpers.js';
+import { LineReader, TIMEOUT, debris, exited, listFiles, note, removeDir, runScript, scaled, spawnScript, tempDir, type Child } from './helpers.js';
 
-const ENTRIES = 3000; // ~1.6 MB of cassette per version
+const ENTRIES = 2000; // ~1.1 MB of cassette per version
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -49,7 +49,7 @@ async function saveAgain(path: string): Promise<void> {
 }
 
 describe('crash safety', () => {
-  it('SIGKILL at random moments of saving a 1.6 MB cassette leaves the old or the new file, whole', async () => {
+  it('SIGKILL at random moments of saving a 1.1 MB cassette leaves the old or the new file, whole', { timeout: TIMEOUT }, async () => {
     const kills = scaled(20, 100);
     const dir = await tempDir('crash');
     dirs.push(dir);
