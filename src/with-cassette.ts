@@ -37,5 +37,9 @@ export async function withCassette<T>(options: WithCassetteOptions, fn: (cassett
     throw session.rootCause(error);
   } finally {
     await detach?.();
+    // End the scope on a new job. V8 keeps the targets of WeakRefs made during a job (undici makes some
+    // per fetch, and through their async context they hold this session and its cassette) until the job
+    // ends; a loop of replayed scopes never waits for real I/O, so without this it would hold them all.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
