@@ -227,12 +227,23 @@ export function storedToResponse(stored: StoredResponse, options: { replayDelays
   const body = stored.body;
   if ('sse' in body) {
     const events = body.sse;
+    if (options.replayDelays !== true) {
+      // Without delays, every event is queued at once, still one chunk per event: a reader sees the same
+      // chunks, without a pull round trip before each one.
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const event of events) controller.enqueue(encoder.encode(renderEvent(event)));
+          controller.close();
+        },
+      });
+      return new Response(stream, init);
+    }
     let next = 0;
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
         const event = events[next++];
         if (event === undefined) return controller.close();
-        if (options.replayDelays === true && event.delayMs) await new Promise((resolve) => setTimeout(resolve, event.delayMs));
+        if (event.delayMs) await new Promise((resolve) => setTimeout(resolve, event.delayMs));
         controller.enqueue(encoder.encode(renderEvent(event)));
       },
     });
