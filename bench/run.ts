@@ -7,6 +7,7 @@
 //   npm run bench -- --only=http,hash     some sections: http, hash, io, suite, import
 //   npm run bench -- --only=http --profile=tapedeck-1000   also write .cpuprofile files of those variants
 //                                         (their measured requests only; --iterations=N for more)
+//   npm run bench -- --only=http --cases=sse   only the HTTP variants whose id matches
 //   npm run bench -- --out=<dir>          write the results elsewhere (default bench/results)
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -68,6 +69,7 @@ const httpRun = () =>
       peerEntries: smoke ? 20 : 1_000,
       concurrency: smoke ? 3 : 1,
       ...(profile === undefined ? {} : { profile: new RegExp(profile), profileDir: join(outDir, 'profiles') }),
+      ...(flag('cases') === undefined ? {} : { only: new RegExp(flag('cases')!) }),
       log,
     });
   });
