@@ -173,11 +173,16 @@ function lineAndColumn(text: string, offset: number): string {
  * under a `result` member) keeps its own key order: code under test often stringifies a tool's output
  * (into the next LLM message, say), and a replay with reordered keys would send different text.
  */
-export function stableStringify(value: unknown, keep: (key: string) => boolean = () => true): string {
+export function stableStringify(value: unknown, keep: (key: string) => boolean = keepAll): string {
   return `${JSON.stringify(sortKeys(value, keep, true), null, 2)}\n`;
 }
 
+const keepAll = (): boolean => true;
+
 function sortKeys(value: unknown, keep: (key: string) => boolean, sort: boolean): unknown {
+  // A subtree that keeps its order and every key is written as it is: JSON.stringify drops undefined
+  // members just as the copy would (cassette data is plain JSON, see toJsonValue), so no copy is needed.
+  if (!sort && keep === keepAll) return value;
   if (Array.isArray(value)) return value.map((v) => sortKeys(v, keep, sort));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
