@@ -17,12 +17,40 @@ const resultSchema = z.discriminatedUnion('ok', [
   z.looseObject({ ok: z.literal(false), error: recordedErrorSchema }),
 ]);
 
-const entrySchema = z.looseObject({
-  toolId: z.string().min(1),
-  argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256)'),
-  args: z.unknown(),
-  result: resultSchema,
+// A recorded HTTP response (DESIGN section 3), as replay needs it to build a Response: a damaged one is
+// refused on load, naming its path, instead of replaying as a network error that says nothing.
+/* eslint-disable no-control-regex */
+const headerValue = z.string().regex(/^[^\u0000\r\n\u0100-\uffff]*$/, 'must be a header value (no line breaks, Latin-1 only)');
+const httpResponseSchema = z.looseObject({
+  status: z.number().int().min(200).max(599),
+  statusText: z.string().regex(/^[\t\u0020-\u007e\u0080-\u00ff]*$/, 'must be an HTTP reason phrase'),
+  headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name'), z.union([headerValue, z.array(headerValue)])),
+  body: z.union([
+    z.looseObject({ json: z.unknown() }),
+    z.looseObject({ text: z.string() }),
+    z.looseObject({ base64: z.string() }),
+    z.looseObject({
+      sse: z.array(
+        z.looseObject({ data: z.string(), event: z.string().optional(), id: z.string().optional(), retry: z.number().int().min(0).optional(), delayMs: z.number().min(0).optional() }),
+      ),
+    }),
+  ]),
 });
+/* eslint-enable no-control-regex */
+
+const entrySchema = z
+  .looseObject({
+    toolId: z.string().min(1),
+    argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256)'),
+    args: z.unknown(),
+    result: resultSchema,
+  })
+  .superRefine((entry, ctx) => {
+    if (!entry.toolId.startsWith('http:') || !entry.result.ok) return;
+    const parsed = httpResponseSchema.safeParse(entry.result.value);
+    const issue = parsed.error?.issues[0];
+    if (issue) ctx.addIssue({ code: 'custom', message: issue.message, path: ['result', 'value', ...issue.path] });
+  });
 
 const environmentSchema = z.looseObject({
   node: z.string().optional(),

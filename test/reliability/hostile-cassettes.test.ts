@@ -136,7 +136,7 @@ describe('broken files', () => {
 });
 
 // Every field of the format, with what it may hold. Any other JSON type there must be refused at that path.
-type Kind = 'string' | 'nonEmptyString' | 'hash' | 'int>=1' | 'object' | 'array' | 'true' | 'false' | 'any' | 'args' | 'stringRecord' | 'toolsRecord' | 'tool' | 'entries' | 'struct' | 'boolean';
+type Kind = 'string' | 'nonEmptyString' | 'hash' | 'int>=1' | 'object' | 'array' | 'true' | 'false' | 'any' | 'args' | 'stringRecord' | 'toolsRecord' | 'tool' | 'entries' | 'struct' | 'boolean' | 'status' | 'sse';
 const FIELDS: Array<[path: Array<string | number>, kind: Kind, optional: boolean]> = [
   [['schemaVersion'], 'int>=1', false],
   [['meta'], 'object', true],
@@ -163,7 +163,11 @@ const FIELDS: Array<[path: Array<string | number>, kind: Kind, optional: boolean
   [['entries', 1, 'result', 'error', 'name'], 'string', false],
   [['entries', 1, 'result', 'error', 'message'], 'string', false],
   [['entries', 1, 'result', 'error', 'data'], 'any', true],
-  [['entries', 2, 'result', 'value', 'body', 'sse'], 'any', true],
+  [['entries', 2, 'result', 'value'], 'struct', false], // an HTTP exchange's recorded response
+  [['entries', 2, 'result', 'value', 'status'], 'status', false],
+  [['entries', 2, 'result', 'value', 'statusText'], 'string', false],
+  [['entries', 2, 'result', 'value', 'headers'], 'stringRecord', false],
+  [['entries', 2, 'result', 'value', 'body', 'sse'], 'sse', false],
 ];
 
 const SAMPLES: unknown[] = [null, true, false, 0, -1, 1.5, 2, '', 'text', 'f'.repeat(64), [], [1, 'a'], {}, { nested: { deep: [null] } }];
@@ -198,6 +202,10 @@ function fits(kind: Kind, value: unknown): boolean {
       return value === false;
     case 'boolean':
       return typeof value === 'boolean';
+    case 'status': // 200-599: none of the samples
+      return false;
+    case 'sse': // a list of events; of the samples, only an empty one
+      return Array.isArray(value) && value.length === 0;
     case 'any':
     case 'args':
       return true;
@@ -245,7 +253,8 @@ describe('a wrong type in every field', () => {
           expect(error.reason, what).toBe('corrupt-cassette');
           // zod names the field itself, or (for a missing object) the first field it needed inside it; a
           // flipped `ok` picks the other kind of result, whose own field is then missing.
-          const where = kind === 'true' || kind === 'false' || kind === 'boolean' ? expectedPath.replace(/\.ok$/, '') : expectedPath;
+          // A body is one of several shapes: a wrong one is reported at the body.
+          const where = kind === 'true' || kind === 'false' || kind === 'boolean' ? expectedPath.replace(/\.ok$/, '') : kind === 'sse' ? expectedPath.replace(/\.sse$/, '') : expectedPath;
           expect(bare(error.jsonPath).replace(/\["([^"]+)"\]/g, '.$1'), what).toMatch(new RegExp(`^${where.replace(/[.[\]]/g, '\\$&')}`));
           expect(error.message).toContain(error.jsonPath!);
         }
@@ -320,6 +329,41 @@ describe('files that look odd but are valid', () => {
     expect(ran).toBe(false);
     expect(error).toBeInstanceOf(ReplayError);
     expect(error).toMatchObject({ reason: 'corrupt-cassette', cassettePath: path, jsonPath: '$.entries[0].toolId' });
+  });
+});
+
+describe('a damaged HTTP recording', () => {
+  it.each([
+    ['a status fetch cannot build', (v: Record<string, unknown>) => (v.status = 99), 'status'],
+    ['a status as a string', (v: Record<string, unknown>) => (v.status = '200'), 'status'],
+    ['a line break in the status text', (v: Record<string, unknown>) => (v.statusText = 'O\nK'), 'statusText'],
+    ['no headers', (v: Record<string, unknown>) => (v.headers = null), 'headers'],
+    ['a header name with a space', (v: Record<string, unknown>) => (v.headers = { 'content type': 'x' }), 'headers'],
+    ['a header value with a line break', (v: Record<string, unknown>) => (v.headers = { 'x-a': 'b\r\nx-injected: 1' }), 'headers["x-a"]'],
+    ['no body', (v: Record<string, unknown>) => delete v.body, 'body'],
+    ['a body of no known kind', (v: Record<string, unknown>) => (v.body = { html: '<p>' }), 'body'],
+    ['an SSE event without data', (v: Record<string, unknown>) => (v.body = { sse: [{ event: 'x' }] }), 'body'],
+    ['no response at all', (v: Record<string, unknown>) => Object.keys(v).forEach((k) => delete v[k]), 'status'],
+  ])('%s: corrupt-cassette at its path before the test runs, not a bare "fetch failed"', async (_what, damage, field) => {
+    const data = validCassette();
+    const http = data.entries.findIndex((e) => e.toolId.startsWith('http:'));
+    damage((data.entries[http]!.result as { value: Record<string, unknown> }).value);
+    const path = await writeCassette(stableStringify(data));
+    let ran = false;
+    const error = await withCassette({ path, mode: 'replay', onWarning: () => undefined }, () => {
+      ran = true;
+    }).catch((e: unknown) => e);
+    expect(ran).toBe(false);
+    expect(error).toBeInstanceOf(ReplayError);
+    expect(error).toMatchObject({ reason: 'corrupt-cassette', cassettePath: path });
+    expect((error as ReplayError).jsonPath).toMatch(new RegExp(`^\\$\\.entries\\[${http}\\]\\.result\\.value\\.${field.replace(/[.[\]"]/g, '\\$&')}`));
+  });
+
+  it('a recorded network error (ok: false) needs no response', async () => {
+    const data = validCassette();
+    const http = data.entries.findIndex((e) => e.toolId.startsWith('http:'));
+    data.entries[http]!.result = { ok: false, error: { name: 'TypeError', message: 'fetch failed' } };
+    expect('loaded' in (await load(await writeCassette(stableStringify(data))))).toBe(true);
   });
 });
 
