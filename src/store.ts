@@ -271,9 +271,9 @@ async function syncDir(dir: string): Promise<void> {
 async function removeStaleTemps(dir: string, base: string): Promise<void> {
   const prefix = `.${base}.`;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if (Number.isInteger(pid) && !isAlive(pid)) await rm(join(dir, name), { force: true });
+    // Exactly `.<base>.<pid>.<8 hex>.tmp`: the temp file of `<base>.5.json` also starts with `.<base>.`.
+    const match = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (match !== null && !isAlive(Number(match[1]))) await rm(join(dir, name), { force: true });
   }
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ToolCallCassette, tool, withCassette } from '../../src/index.js';
 import { stableStringify } from '../../src/store.js';
-import { LineReader, TIMEOUT, debris, exited, listFiles, note, removeDir, runScript, scaled, spawnScript, tempDir, type Child } from './helpers.js';
+import { LineReader, TIMEOUT, deadPid, debris, exited, listFiles, note, removeDir, runScript, scaled, spawnScript, tempDir, type Child } from './helpers.js';
 
 const ENTRIES = 2000; // ~1.1 MB of cassette per version
 
@@ -166,5 +166,20 @@ describe('crash safety', () => {
     await utimes(`${path}.lock`, past, past);
     await saveAgain(path);
     expect(await listFiles(dir)).toEqual(['c.json']);
+  });
+
+  it('cleaning up a dead writer\'s temp file never removes one another cassette is writing right now', async () => {
+    const dir = await tempDir('crash-temps');
+    dirs.push(dir);
+    const dead = await deadPid();
+    const stale = `.a.json.${dead}.deadbeef.tmp`;
+    // `a.json.${dead}.json` is another test's cassette; its writer (this process) is alive, mid-save.
+    const busy = `.a.json.${dead}.json.${process.pid}.abcdef12.tmp`;
+    await writeFile(join(dir, stale), 'half');
+    await writeFile(join(dir, busy), 'in progress');
+    const c = new ToolCallCassette();
+    c.record({ toolId: 't', args: [1], output: 1 });
+    await c.save(join(dir, 'a.json'));
+    expect(await listFiles(dir)).toEqual([busy, 'a.json'].sort());
   });
 });
