@@ -1,8 +1,10 @@
 // Leaks: many withCassette scopes in one process, each with a real fetch to a loopback server and a
 // tool() call, leave no growing heap (measured after full collections, in a child run with --expose-gc),
 // no listeners on process, no open handles, and fetch / node:http as they were.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFixture, runRunner, startServer } from '../adapters/harness.js';
 import { TIMEOUT, note, removeDir, runScript, scaled, tempDir } from './helpers.js';
 
 interface Snapshot {
@@ -84,5 +86,37 @@ describe('many withCassette scopes in one process', () => {
     expect(report.hits).toBe(100 + 2 * scopes); // warm-up, then every scope went live once
     expectNoLeak(report);
     note(`leaks, ${scopes} recording scopes with fetch: ${show(report)}`);
+  });
+
+  // A test that leaves a server listening makes this fail: jest reports the handle (or never exits, and
+  // the harness kills it after 60 s).
+  it('jest --detectOpenHandles finds nothing left open by taped tests (recording, then replaying)', { timeout: 150_000 }, async () => {
+    const project = await copyFixture('jest-project');
+    try {
+      const tests = Array.from({ length: 20 }, (_, i) =>
+        `test('handles ${i}', withCassette(async () => {\n` +
+        `  const weather = await getWeather({ city: 'h${i}' });\n` +
+        `  const direct = await (await fetch(\`http://127.0.0.1:\${process.env.FIXTURE_SERVER_PORT}/weather?city=d${i}\`)).json();\n` +
+        `  expect([weather.city, direct.city]).toEqual(['h${i}', 'd${i}']);\n}));`,
+      );
+      await writeFile(
+        join(project.dir, 'handles.test.ts'),
+        `import { expect, test } from '@jest/globals';\nimport { withCassette } from 'tapedeck/jest';\nimport { getWeather } from './tools.cjs';\n\n${tests.join('\n')}\n`,
+      );
+      const server = await startServer();
+      const env = { FIXTURE_SERVER_PORT: String(server.port) };
+      const recorded = await runRunner('jest', project, { files: ['handles.test.ts'], args: ['--detectOpenHandles'], env });
+      await server.stop();
+      const replayed = await runRunner('jest', project, { files: ['handles.test.ts'], args: ['--detectOpenHandles'], env: { ...env, CI: 'true' } });
+      for (const run of [recorded, replayed]) {
+        expect(run.code, run.output).toBe(0);
+        expect([...run.tests.values()].filter((t) => t.status === 'passed')).toHaveLength(20);
+        expect(run.output).not.toMatch(/open handle|Jest did not exit/i);
+      }
+      expect(server.hits).toHaveLength(40);
+      note('leaks: jest --detectOpenHandles over 20 taped tests (tool + fetch), recording and replaying: no open handles reported, jest exited on its own');
+    } finally {
+      await project.remove();
+    }
   });
 });
