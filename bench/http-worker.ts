@@ -1,5 +1,6 @@
 // One HTTP variant, in its own process: sends sequential requests with one client and prints the time of
 // each (µs). Run by bench/http.ts; usage: node --import tsx bench/http-worker.ts '<WorkerInput JSON>'.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -38,6 +39,8 @@ export interface WorkerInput {
   adapter?: 'fetch' | 'node-http';
   /** Write a CPU profile of the measured requests only (not start-up or warm-up) to this file. */
   profile?: string;
+  /** Run the requests inside `AsyncLocalStorage.run`, as tapedeck's routing does (msw variants). */
+  als?: boolean;
 }
 
 export interface WorkerOutput {
@@ -137,7 +140,9 @@ async function setup(): Promise<Plan> {
               });
       const server = setupServer(handler);
       server.listen({ onUnhandledRequest: 'error' });
-      return { order: sequential, close: () => server.close() };
+      // An active AsyncLocalStorage turns on Node 20's promise hooks for every promise the request makes.
+      const all = spec.als === true ? (loop: () => Promise<void>) => new AsyncLocalStorage().run({}, loop) : undefined;
+      return { order: sequential, ...(all === undefined ? {} : { all }), close: () => server.close() };
     }
     case 'tapedeck':
     case 'tapedeck-direct': {

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PrepareInput } from './http-prepare.js';
+import type { CoexistResult } from './interceptors-coexist.js';
 import type { Variant, WorkerInput, WorkerOutput } from './http-worker.js';
 import { runChild } from './lib/child.js';
 import { startBenchServer } from './lib/server.js';
@@ -35,6 +36,7 @@ interface Case {
   adapter?: 'fetch' | 'node-http';
   live?: boolean;
   experiment?: boolean;
+  als?: boolean;
 }
 
 export interface HttpOptions {
@@ -52,6 +54,8 @@ export interface HttpOptions {
   profileDir?: string;
   /** Only the cases whose id matches. */
   only?: RegExp;
+  /** Smoke runs: each case with one client (alternating), msw's minimum with both (the ratios' base). */
+  oneClient?: boolean;
   log: (line: string) => void;
 }
 
@@ -62,6 +66,14 @@ export function httpCases(options: Pick<HttpOptions, 'sizes' | 'peerEntries'>): 
   const mid = options.sizes.includes(1000) ? 1000 : Math.max(...options.sizes);
   return [
     { id: 'msw-min', label: "msw minimum: http.all('*') + pre-serialized new Response", variant: 'msw-min', kind: 'json', clients: both },
+    {
+      id: 'msw-min-als',
+      label: "msw minimum, inside AsyncLocalStorage.run (the context tapedeck's routing needs)",
+      variant: 'msw-min',
+      kind: 'json',
+      clients: both,
+      als: true,
+    },
     { id: 'msw-static', label: 'msw static http.get + HttpResponse.json', variant: 'msw-static', kind: 'json', clients: both },
     ...options.sizes.map<Case>((entries) => ({
       id: `tapedeck-${entries}`,
@@ -100,8 +112,14 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-/** Runs sections 1 and 2; returns one row per (case, client). */
-export async function httpSection(options: HttpOptions): Promise<HttpRow[]> {
+/** Sections 1 and 2: one row per (case, client), and the coexistence check of the interceptors experiment. */
+export interface HttpResults {
+  rows: HttpRow[];
+  coexist: CoexistResult[];
+}
+
+/** Runs sections 1 and 2. */
+export async function httpSection(options: HttpOptions): Promise<HttpResults> {
   const server = await startBenchServer();
   const fixtures = await mkdtemp(join(tmpdir(), 'tapedeck-bench-http-'));
   if (options.profileDir !== undefined) await mkdir(options.profileDir, { recursive: true });
@@ -110,7 +128,10 @@ export async function httpSection(options: HttpOptions): Promise<HttpRow[]> {
     await runChild('http-prepare.ts', { origin: server.origin, fixtures, sizes: options.sizes, peerEntries: options.peerEntries } satisfies PrepareInput);
     options.log(`  prepared cassettes, nock fixture and Polly.js recording in ${((Date.now() - start) / 1000).toFixed(1)} s`);
     const cases = httpCases(options).filter((c) => options.only === undefined || options.only.test(c.id));
-    const jobs = cases.flatMap((c) => c.clients.map((client) => ({ c, client })));
+    const jobs = cases.flatMap((c, i) => {
+      const clients = options.oneClient === true && c.id !== 'msw-min' && c.clients.length > 1 ? [c.clients[i % 2]!] : c.clients;
+      return clients.map((client) => ({ c, client }));
+    });
     const samples = new Map<string, number[]>();
     const hits = new Map<string, number>();
     const runJob = async ({ c, client }: (typeof jobs)[number], round: number): Promise<void> => {
@@ -130,6 +151,7 @@ export async function httpSection(options: HttpOptions): Promise<HttpRow[]> {
           iterations: sse ? options.sseIterations : options.iterations,
           ...(c.entries === undefined ? {} : { entries: c.entries }),
           ...(c.adapter === undefined ? {} : { adapter: c.adapter }),
+          ...(c.als === true ? { als: true } : {}),
           ...(profiled ? { profile: join(options.profileDir!, `${c.id}-${client}-r${round + 1}.cpuprofile`) } : {}),
         } satisfies WorkerInput,
       );
@@ -167,7 +189,9 @@ export async function httpSection(options: HttpOptions): Promise<HttpRow[]> {
       const base = rows.find((r) => r.client === row.client && r.id === (row.kind === 'json' ? 'msw-min' : 'sse-live'));
       row.ratio = base === undefined ? Number.NaN : row.median / base.median;
     }
-    return rows;
+    const mid = options.sizes.includes(1000) ? 1000 : Math.max(...options.sizes);
+    const { results: coexist } = await runChild<{ results: CoexistResult[] }>('interceptors-coexist.ts', { origin: server.origin, cassette: join(fixtures, `tapedeck-${mid}.json`) });
+    return { rows, coexist };
   } finally {
     await server.stop();
     await rm(fixtures, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 import type { HeapResult, IoRow } from './cassette-io.js';
 import type { HashRow } from './hash.js';
 import type { HttpRow } from './http.js';
+import type { CoexistResult } from './interceptors-coexist.js';
 import type { ImportRow, SuiteRow } from './suite.js';
 
 export interface Target {
@@ -16,6 +17,7 @@ export interface BenchResults {
   seconds: number;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; loadBefore: number[]; loadAfter: number[] };
   http: HttpRow[];
+  coexist: CoexistResult[];
   hash: HashRow[];
   io: IoRow[];
   heap?: HeapResult;
@@ -96,6 +98,15 @@ export function renderMarkdown(r: BenchResults): string {
         table(
           ['variant', 'fetch median', 'fetch p95', 'fetch ratio', 'node:http median', 'node:http p95', 'node:http ratio'],
           ids.map((id) => [json.find((j) => j.id === id)!.label, ...cell(id, 'fetch'), ...cell(id, 'http')]),
+        ),
+    );
+  }
+  if (r.coexist.length > 0) {
+    parts.push(
+      `Interceptors experiment, with a user's msw server (handler for https://user.example/profile, onUnhandledRequest 'warn') beside tapedeck's own interceptors listener:\n\n` +
+        table(
+          ['set-up order', "user's request in a cassette", "user's request outside", 'taped request', 'msw warnings'],
+          r.coexist.map((c) => [c.order, c.userHandlerInsideCassette, c.userHandlerOutsideCassette, c.tapedRequest, String(c.mswWarnings)]),
         ),
     );
   }

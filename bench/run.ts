@@ -16,6 +16,7 @@ import setupBuild from '../test/global-setup.js';
 import { heapSection, ioSection, type HeapResult, type IoRow } from './cassette-io.js';
 import { hashSection, type HashRow } from './hash.js';
 import { httpSection, type HttpRow } from './http.js';
+import type { CoexistResult } from './interceptors-coexist.js';
 import { benchDir } from './lib/child.js';
 import { evaluateTargets, renderMarkdown, renderText, type BenchResults } from './report.js';
 import { importSection, suiteSection, type ImportRow, type SuiteRow } from './suite.js';
@@ -43,6 +44,7 @@ log(`tapedeck bench${smoke ? ' (smoke: tiny counts, numbers mean nothing)' : ''}
 if (sections.has('suite') || sections.has('import')) setupBuild();
 
 let http: HttpRow[] = [];
+let coexist: CoexistResult[] = [];
 let hash: HashRow[] = [];
 let io: IoRow[] = [];
 let heap: HeapResult | undefined;
@@ -59,7 +61,7 @@ const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
 
 const httpRun = () =>
   timed('HTTP per request and SSE', async () => {
-    http = await httpSection({
+    ({ rows: http, coexist } = await httpSection({
       rounds: Number(flag('rounds') ?? (smoke ? 1 : 3)),
       warmup: smoke ? 3 : 150,
       iterations: Number(flag('iterations') ?? (smoke ? 10 : 250)),
@@ -68,10 +70,11 @@ const httpRun = () =>
       sizes: smoke ? [1, 20] : [1, 1_000, 10_000],
       peerEntries: smoke ? 20 : 1_000,
       concurrency: smoke ? 3 : 1,
+      oneClient: smoke,
       ...(profile === undefined ? {} : { profile: new RegExp(profile), profileDir: join(outDir, 'profiles') }),
       ...(flag('cases') === undefined ? {} : { only: new RegExp(flag('cases')!) }),
       log,
-    });
+    }));
   });
 // In a smoke run timings mean nothing, so the slow child-process sections run side by side.
 const suiteRun = () =>
@@ -97,6 +100,7 @@ const results: BenchResults = {
   seconds: Math.round((Date.now() - started) / 1000),
   machine: { ...machine, loadAfter: os.loadavg().map((l) => Number(l.toFixed(2))) },
   http,
+  coexist,
   hash,
   io,
   ...(heap === undefined ? {} : { heap }),

@@ -37,6 +37,10 @@ const WEATHER_FN = `function weather(city) {
 }`;
 
 /** One generated test file: `tests` tests of `calls` sequential fetches each. */
+export function suiteFileForProfile(runner: Runner, variant: SuiteVariant, tests: number, calls: number): string {
+  return suiteFile(runner, variant, tests, calls);
+}
+
 function suiteFile(runner: Runner, variant: SuiteVariant, tests: number, calls: number): string {
   const esm = runner === 'vitest';
   const lines: string[] = [];

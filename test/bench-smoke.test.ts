@@ -35,24 +35,30 @@ test('npm run bench -- --smoke measures every section and writes the results', a
   const results = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')) as BenchResults;
   expect(results.smoke).toBe(true);
 
-  const ids = new Set(results.http.map((h) => `${h.id}/${h.client}`));
-  for (const id of ['msw-min', 'msw-static', 'tapedeck-1', 'nock-back', 'live', 'interceptors-min']) {
-    expect(ids).toContain(`${id}/fetch`);
-    expect(ids).toContain(`${id}/http`);
+  // A smoke run measures each variant with one client (they alternate), msw's minimum with both.
+  const ids = new Set(results.http.map((h) => h.id));
+  for (const id of ['msw-min', 'msw-min-als', 'msw-static', 'tapedeck-1', 'nock-back', 'polly-fetch', 'polly-node-http', 'live', 'interceptors-min', 'sse-live', 'sse-msw-static', 'sse-tapedeck']) {
+    expect(ids).toContain(id);
   }
-  for (const id of ['polly-fetch/fetch', 'polly-node-http/http', 'sse-live/fetch', 'sse-msw-static/fetch', 'sse-tapedeck/fetch']) expect(ids).toContain(id);
+  expect(results.http.filter((h) => h.id === 'msw-min').map((h) => h.client).sort()).toEqual(['fetch', 'http']);
+  expect(new Set(results.http.filter((h) => h.id.startsWith('tapedeck-')).map((h) => h.client))).toEqual(new Set(['fetch', 'http']));
   for (const row of results.http) {
     expect(row.n, row.id).toBeGreaterThan(0);
     expect(Number.isFinite(row.median) && Number.isFinite(row.ratio), row.id).toBe(true);
     if (!row.id.includes('live')) expect(row.liveHits, `${row.id} must replay, not reach the server`).toBe(0);
   }
 
+  // The interceptors experiment ran both set-up orders and says who answered what.
+  expect(results.coexist.map((c) => c.order)).toEqual(['msw first', 'tapedeck first']);
+  for (const c of results.coexist) expect(c.userHandlerOutsideCassette).toContain('user msw handler');
+
   expect(results.hash.map((h) => h.bytes)).toHaveLength(3);
   expect(results.io.length).toBeGreaterThan(0);
   expect(results.heap?.loadedBytes).toBeGreaterThan(0);
   expect(results.suite.map((s) => `${s.runner}/${s.variant}`).sort()).toEqual(['jest/live', 'jest/msw', 'jest/tapedeck', 'vitest/live', 'vitest/msw', 'vitest/tapedeck']);
   expect(results.imports.map((i) => i.what).sort()).toEqual(['msw', 'tapedeck']);
-  expect(results.targets.length).toBeGreaterThan(10);
+  const targets = results.targets.map((t) => t.target).join('\n');
+  for (const part of ['msw minimum', 'argsHash', 'load ', 'save ', 'heap', 'import', 'vitest:', 'jest:']) expect(targets).toContain(part);
 
   const markdown = await readFile(join(out, 'latest.md'), 'utf8');
   expect(markdown).toContain('## Targets (issue 6)');
