@@ -36,12 +36,8 @@ const WEATHER_FN = `function weather(city) {
   return { city, tempF: 40 + (sum % 50), conditions: sum % 2 === 0 ? 'sunny' : 'overcast', wind: { mph: sum % 17, dir: 'NW' } };
 }`;
 
-/** One generated test file: `tests` tests of `calls` sequential fetches each. */
-export function suiteFileForProfile(runner: Runner, variant: SuiteVariant, tests: number, calls: number): string {
-  return suiteFile(runner, variant, tests, calls);
-}
-
-function suiteFile(runner: Runner, variant: SuiteVariant, tests: number, calls: number): string {
+/** One generated test file: `tests` tests of `calls` sequential fetches each (exported for profiling runs). */
+export function suiteFile(runner: Runner, variant: SuiteVariant, tests: number, calls: number): string {
   const esm = runner === 'vitest';
   const lines: string[] = [];
   if (esm) {
