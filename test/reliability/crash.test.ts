@@ -114,8 +114,11 @@ describe('crash safety', () => {
     dirs.push(base);
     const original = join(base, 'original.json');
     // Iteration 0 on disk; then a full save of iteration 1 lists the calls a save makes.
-    const setup = await runScript('crash-recorder.ts', ['once', original, String(ENTRIES), '0', '0']);
-    expect(setup.code, setup.stderr).toBe(0);
+    // Iteration 0, recorded here the way the child records (same tool, same outputs).
+    const big = tool('big.get', (i: number) => ({ i, iter: 0, text: `iteration 0 entry ${i} `.padEnd(240, '.') }));
+    await withCassette({ path: original, mode: 'record', http: false, onWarning: () => undefined }, async () => {
+      for (let i = 0; i < ENTRIES; i++) await big(i);
+    });
     const oldText = await readFile(original, 'utf8');
     const probePath = join(base, 'probe', 'c.json');
     await mkdir(join(base, 'probe'));
@@ -145,9 +148,9 @@ describe('crash safety', () => {
       expect(debris(await listFiles(dir)), `step ${step} (${names[step - 1]}): left behind after the next save`).toEqual([]);
       results.push({ step, name: names[step - 1]!, kept: iteration === 0 ? 'old' : 'new', left });
     };
-    // Three at a time: each is its own process on its own file.
-    for (let step = 1; step <= steps; step += 3) {
-      await Promise.all([step, step + 1, step + 2].filter((s) => s <= steps).map(killAt));
+    // Four at a time: each is its own process on its own file.
+    for (let step = 1; step <= steps; step += 4) {
+      await Promise.all([step, step + 1, step + 2, step + 3].filter((s) => s <= steps).map(killAt));
     }
     results.sort((a, b) => a.step - b.step);
     note(`crash: killed before each of the ${steps} file system calls of a save: ` +
