@@ -73,7 +73,7 @@ describe('many withCassette scopes in one process', () => {
   it('a plain script\'s loop of replayed scopes that never waits for I/O does not hold every scope\'s recording', { timeout: TIMEOUT }, async () => {
     // Each scope replays a 100 KB response. Measured inside the loop's own job: a scope that kept its
     // session alive (through undici's per-request WeakRefs, released only when a job ends) adds 100 KB.
-    const scopes = scaled(300, 2000);
+    const scopes = scaled(200, 2000);
     const report = await measure('tight', scopes);
     expect(report.hits).toBe(1);
     expect(report.after.heapMB - report.middle.heapMB, `heap ${report.before.heapMB} -> ${report.middle.heapMB} -> ${report.after.heapMB} MB`).toBeLessThan(scopes / 512);
@@ -81,7 +81,7 @@ describe('many withCassette scopes in one process', () => {
   });
 
   it('recording scopes (a new cassette file each): no growth, nothing left open', { timeout: TIMEOUT }, async () => {
-    const scopes = scaled(200, 1000);
+    const scopes = scaled(100, 1000);
     const report = await measure('record', scopes);
     expect(report.hits).toBe(100 + 2 * scopes); // warm-up, then every scope went live once
     expectNoLeak(report);
