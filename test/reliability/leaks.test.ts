@@ -51,8 +51,9 @@ function expectNoLeak(report: Report): void {
   }
   // Interception is undone when no cassette is open.
   expect(after.patched).toEqual({ fetch: false, request: false, get: false, ClientRequest: false });
-  // Heap: the second batch of scopes adds nothing; a leak of 1 KB per scope would add a megabyte.
-  expect(after.heapMB - middle.heapMB, `heap ${before.heapMB} -> ${middle.heapMB} -> ${after.heapMB} MB`).toBeLessThan(report.scopes / 1024);
+  // Heap: the second batch of scopes adds nothing but noise (JIT code, ~0.2 MB); a leak of 1 KB per scope
+  // (far less than any cassette) would add a megabyte per 1,000 scopes.
+  expect(after.heapMB - middle.heapMB, `heap ${before.heapMB} -> ${middle.heapMB} -> ${after.heapMB} MB`).toBeLessThan(Math.max(0.5, report.scopes / 1024));
   expect(middle.heapMB - before.heapMB).toBeLessThan(4);
 }
 
@@ -81,7 +82,7 @@ describe('many withCassette scopes in one process', () => {
   });
 
   it('recording scopes (a new cassette file each): no growth, nothing left open', { timeout: TIMEOUT }, async () => {
-    const scopes = scaled(100, 1000);
+    const scopes = scaled(200, 1000);
     const report = await measure('record', scopes);
     expect(report.hits).toBe(100 + 2 * scopes); // warm-up, then every scope went live once
     expectNoLeak(report);
