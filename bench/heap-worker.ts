@@ -8,8 +8,13 @@ import { input, reply } from './lib/child.js';
 const { path, what } = input<{ path: string; what: 'parse' | 'load' | 'session' }>();
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');
-const settle = () => {
-  for (let i = 0; i < 4; i++) gc();
+// Each collection runs on a fresh macrotask: V8 keeps objects alive for the rest of the job that made
+// them (WeakRef targets, for one), which made an occasional reading count the warm-up load instead.
+const settle = async () => {
+  for (let i = 0; i < 4; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
 };
 const load = async (): Promise<unknown> => {
   if (what === 'load') return ToolCallCassette.load(path);
@@ -24,10 +29,10 @@ const load = async (): Promise<unknown> => {
 await (async () => {
   await load();
 })();
-settle();
+await settle();
 const before = process.memoryUsage().heapUsed;
 const kept = await load();
-settle();
+await settle();
 const bytes = process.memoryUsage().heapUsed - before;
 if (kept === null) throw new Error('cassette missing');
 reply({ bytes });
