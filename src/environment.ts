@@ -21,15 +21,15 @@ export const TRACKED_PACKAGES: readonly string[] = [
 ];
 
 // Per root: the package lookups and the two git commands run once per process, not once per cassette.
-const cache = new Map<string, RecordedEnvironment>();
+const runtimes = new Map<string, RecordedEnvironment>();
+const withGit = new Map<string, RecordedEnvironment>();
 
 /**
- * The environment recorded into `meta.environment`: Node, platform, tapedeck, the versions of the client
- * packages found from `root` upward (the user's project), and, when `root` is in a git repository, the
- * commit and whether the tree was dirty (provenance, not drift: see {@link environmentDrift}).
+ * What replay compares against (see {@link environmentDrift}): Node, platform, tapedeck and the versions
+ * of the client packages found from `root` upward (the user's project). Cheap: no child process.
  */
-export function currentEnvironment(root = process.cwd()): RecordedEnvironment {
-  const known = cache.get(root);
+export function runtimeEnvironment(root = process.cwd()): RecordedEnvironment {
+  const known = runtimes.get(root);
   if (known !== undefined) return known;
   const packages: Record<string, string> = {};
   for (const name of TRACKED_PACKAGES) {
@@ -37,9 +37,22 @@ export function currentEnvironment(root = process.cwd()): RecordedEnvironment {
     if (version !== undefined) packages[name] = version;
   }
   const env: RecordedEnvironment = { node: process.version, platform: `${process.platform}-${process.arch}`, tapedeck: VERSION, packages };
+  runtimes.set(root, env);
+  return env;
+}
+
+/**
+ * The environment recorded into `meta.environment`: {@link runtimeEnvironment} plus, when `root` is in a
+ * git repository, the commit and whether the tree was dirty (provenance, not drift). Runs git, so it is
+ * only called when a cassette is written (~25 ms once per process, not on every replayed test file).
+ */
+export function currentEnvironment(root = process.cwd()): RecordedEnvironment {
+  const known = withGit.get(root);
+  if (known !== undefined) return known;
+  const env: RecordedEnvironment = { ...runtimeEnvironment(root) };
   const git = gitProvenance(root);
   if (git !== undefined) env.git = git;
-  cache.set(root, env);
+  withGit.set(root, env);
   return env;
 }
 

@@ -2,7 +2,7 @@ import { ToolCallCassette, resolveCall, serializeError, unwrapResult, type Resol
 import type { TapedeckOptions } from './config.js';
 import { runOutsideSession } from './context.js';
 import { diffJson, formatDifference } from './diff.js';
-import { currentEnvironment, environmentDrift } from './environment.js';
+import { currentEnvironment, environmentDrift, runtimeEnvironment } from './environment.js';
 import { ReplayError, isReplayError } from './errors.js';
 import type { EntryResult } from './format.js';
 import { toJsonValue } from './hash.js';
@@ -290,7 +290,7 @@ export class CassetteSession {
   #reportEnvironmentDrift(): void {
     if (this.#original === null || this.stats.replayed === 0) return;
     for (const warning of this.#original.warnings) this.#warn(`tapedeck: warning: ${warning}`);
-    const drift = environmentDrift(this.#original.meta.environment, currentEnvironment());
+    const drift = environmentDrift(this.#original.meta.environment, runtimeEnvironment());
     if (drift.length > 0) {
       this.#warn(`tapedeck: warning: ${this.path} was recorded in a different environment (replay is unaffected; re-record if answers may have changed):\n${drift.map((d) => `    ${d}`).join('\n')}`);
     }
