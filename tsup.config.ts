@@ -11,5 +11,5 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   sourcemap: false,
-  external: ['msw', 'msw/node', 'vitest', '@jest/globals'],
+  external: ['msw', 'msw/node', /^@mswjs\/interceptors/, 'vitest', '@jest/globals'],
 });

@@ -42,4 +42,8 @@ describe('tapedeck/jest', () => {
     // jest's registry, and points the sandbox's fetch at the patched one.
     await expectHttpRoundTrip(project, { files: ['http.test.cjs'], args: stock });
   });
+
+  test("a user's own msw server, passed as mswServer: their handlers answer, the rest records and replays", async () => {
+    await expectHttpRoundTrip(project, { files: ['msw.test.cjs'] });
+  });
 });

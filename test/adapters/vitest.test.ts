@@ -18,4 +18,8 @@ describe('tapedeck/vitest', () => {
   test('tapes fetch (grabbed at module load) and a named node:http import: records, then replays under CI', async () => {
     await expectHttpRoundTrip(project, { files: ['http.test.ts'] }, 'vitest');
   });
+
+  test("a user's own msw server, passed as mswServer: their handlers answer, the rest records and replays", async () => {
+    await expectHttpRoundTrip(project, { files: ['msw.test.ts'] }, 'vitest');
+  });
 });

@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installHttp, withCassette } from '../../src/index.js';
 import { startOpenAIFake } from '../helpers/llm-fakes.js';
-import type { LoopbackServer } from '../helpers/server.js';
+import { startServer, type LoopbackServer } from '../helpers/server.js';
 
 let server: LoopbackServer | undefined;
 afterEach(async () => {
@@ -34,8 +34,12 @@ describe('installHttp', () => {
     const original = globalThis.fetch;
     const release = installHttp();
     expect(globalThis.fetch).not.toBe(original);
+    server = await startServer((_req, res) => void res.end('{}'));
     const path = join(await mkdtemp(join(tmpdir(), 'tapedeck-install-')), 'c.json');
-    await withCassette({ path, mode: 'auto', onWarning: () => undefined }, async () => undefined);
+    const url = server.url;
+    await withCassette({ path, mode: 'auto', onWarning: () => undefined }, () => fetch(url, { headers: { accept: 'application/json' } }));
+    // The live request of a recording is marked for msw to let through; the mark never reaches the server.
+    expect(server.seen[0]?.headers.accept).toBe('application/json');
     expect(globalThis.fetch).not.toBe(original); // still held by installHttp
     await release();
     expect(globalThis.fetch).toBe(original);

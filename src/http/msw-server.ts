@@ -1,0 +1,47 @@
+import type { MswServerLike } from '../config.js';
+import { currentSession } from '../context.js';
+import { MISSING_MODULE, esmHelp, nativeRequire } from './native.js';
+import { answer } from './route.js';
+
+type Msw = typeof import('msw');
+
+/** tapedeck's one catch-all msw handler, created on first use of `configure({ mswServer })`. */
+let handler: unknown;
+
+/**
+ * Appends tapedeck's handler to the user's own msw server, after their handlers: a request one of theirs
+ * answers never reaches the cassette. tapedeck's own interception leaves these scopes to that server.
+ */
+export async function attachToUserServer(server: MswServerLike): Promise<void> {
+  handler ??= build(await loadMsw());
+  const current = server.listHandlers();
+  if (current.includes(handler)) return;
+  // `use()` would put ours first; the user's handlers must win, so re-seed the list with ours last.
+  server.resetHandlers(...current, handler);
+}
+
+function build(msw: Msw): unknown {
+  // One handler for every request, routed by the async context: msw tries handlers in order
+  // (~35-40 µs each), so a handler per recorded entry would make each request cost milliseconds.
+  return msw.http.all('*', async ({ request }) => {
+    const session = currentSession();
+    if (session === undefined) return undefined; // outside any cassette: the user's server decides
+    const result = await answer(request, session);
+    return result === 'passthrough' ? msw.passthrough() : result;
+  });
+}
+
+/** The user has msw (they passed its server); load the same copy, with Node's own loader where it can. */
+async function loadMsw(): Promise<Msw> {
+  try {
+    return nativeRequire()('msw') as Msw;
+  } catch (error) {
+    if (MISSING_MODULE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
+  try {
+    return await import('msw');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') throw esmHelp(error);
+    throw error;
+  }
+}
