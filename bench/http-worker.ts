@@ -21,7 +21,7 @@ export type Variant =
   | 'nock-back'
   | 'polly'
   | 'interceptors-min'
-  | 'tapedeck-direct';
+  | 'tapedeck-msw-server'
 
 export interface WorkerInput {
   variant: Variant;
@@ -145,23 +145,31 @@ async function setup(): Promise<Plan> {
       return { order: sequential, ...(all === undefined ? {} : { all }), close: () => server.close() };
     }
     case 'tapedeck':
-    case 'tapedeck-direct': {
+    case 'tapedeck-msw-server': {
       const { installHttp, withCassette } = await import('../src/index.js');
       const entries = spec.entries ?? 1;
-      const direct = spec.variant === 'tapedeck-direct';
       const file = join(spec.fixtures, spec.kind === 'sse' ? 'tapedeck-sse.json' : `tapedeck-${entries}.json`);
       // What the adapters do on import: hold interception for the whole file, not per test.
-      const release = direct ? await (await import('./interceptors-direct.js')).installDirect() : await installHttp();
-      const options = { path: file, mode: 'replay' as const, onWarning: noop, ...(direct ? { http: false } : {}) };
-      const close = () => release?.();
+      const release = installHttp();
+      let mswServer: { close(): void; listen(o: object): void; use(...h: unknown[]): void; listHandlers(): readonly unknown[]; resetHandlers(...h: unknown[]): void } | undefined;
+      if (spec.variant === 'tapedeck-msw-server') {
+        // A user's own (empty) msw server, passed to tapedeck: replays go through msw's handler pipeline.
+        mswServer = (await import('msw/node')).setupServer();
+        mswServer.listen({ onUnhandledRequest: 'error' });
+      }
+      const options = { path: file, mode: 'replay' as const, onWarning: noop, ...(mswServer === undefined ? {} : { mswServer }) };
+      const close = async () => {
+        mswServer?.close();
+        await release();
+      };
       // A cassette holds one recording per call: a fresh scope per request replays the same entry again.
       if (entries === 1) return { order: sequential, each: (request) => withCassette(options, request), close };
       // One scope for the whole run; requests hit the entries in a shuffled order.
       return { order: shuffled(entries).slice(0, total), all: (loop) => withCassette(options, loop), close };
     }
     case 'interceptors-min': {
-      const { installDirectMinimum } = await import('./interceptors-direct.js');
-      const close = await installDirectMinimum(spec.kind === 'json' ? JSON.stringify(weatherBody('c0')) : sseText, spec.kind === 'json' ? 'application/json' : 'text/event-stream');
+      const { installInterceptorsFloor } = await import('./interceptors-floor.js');
+      const close = await installInterceptorsFloor(spec.kind === 'json' ? JSON.stringify(weatherBody('c0')) : sseText, spec.kind === 'json' ? 'application/json' : 'text/event-stream');
       return { order: sequential, close };
     }
     case 'nock-back': {

@@ -6,7 +6,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PrepareInput } from './http-prepare.js';
-import type { CoexistResult } from './interceptors-coexist.js';
 import type { Variant, WorkerInput, WorkerOutput } from './http-worker.js';
 import { runChild } from './lib/child.js';
 import { startBenchServer } from './lib/server.js';
@@ -62,7 +61,7 @@ export interface HttpOptions {
 export function httpCases(options: Pick<HttpOptions, 'sizes' | 'peerEntries'>): Case[] {
   const both: Array<'fetch' | 'http'> = ['fetch', 'http'];
   const peers = options.peerEntries.toLocaleString('en-US');
-  // The experiment replays from the same cassette as the 1,000-entry target (smoke runs use smaller ones).
+  // The mswServer row replays from the same cassette as the 1,000-entry target (smoke runs use smaller ones).
   const mid = options.sizes.includes(1000) ? 1000 : Math.max(...options.sizes);
   return [
     { id: 'msw-min', label: "msw minimum: http.all('*') + pre-serialized new Response", variant: 'msw-min', kind: 'json', clients: both },
@@ -87,15 +86,14 @@ export function httpCases(options: Pick<HttpOptions, 'sizes' | 'peerEntries'>): 
     { id: 'polly-fetch', label: `Polly.js fetch adapter, fs persister, ${peers} entries`, variant: 'polly', kind: 'json', clients: ['fetch'], entries: options.peerEntries, adapter: 'fetch' },
     { id: 'polly-node-http', label: `Polly.js node-http adapter, fs persister, ${peers} entries`, variant: 'polly', kind: 'json', clients: ['http'], entries: options.peerEntries, adapter: 'node-http' },
     { id: 'live', label: 'live loopback server (keep-alive)', variant: 'live', kind: 'json', clients: both, live: true },
-    { id: 'interceptors-min', label: 'experiment: @mswjs/interceptors listener, pre-serialized Response', variant: 'interceptors-min', kind: 'json', clients: both, experiment: true },
+    { id: 'interceptors-min', label: 'floor: bare @mswjs/interceptors listener, pre-serialized Response', variant: 'interceptors-min', kind: 'json', clients: both, experiment: true },
     {
-      id: `tapedeck-direct-${mid}`,
-      label: `experiment: tapedeck replay on a bare interceptors listener, ${mid.toLocaleString('en-US')} entries`,
-      variant: 'tapedeck-direct',
+      id: `tapedeck-msw-server-${mid}`,
+      label: `tapedeck replay through a user's msw server (mswServer), ${mid.toLocaleString('en-US')} entries`,
+      variant: 'tapedeck-msw-server',
       kind: 'json',
       clients: both,
       entries: mid,
-      experiment: true,
     },
     { id: 'sse-live', label: 'SSE 200 events: live loopback server', variant: 'live', kind: 'sse', clients: ['fetch'], live: true },
     { id: 'sse-msw-static', label: 'SSE 200 events: msw static handler streaming them', variant: 'msw-static', kind: 'sse', clients: ['fetch'] },
@@ -112,10 +110,9 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-/** Sections 1 and 2: one row per (case, client), and the coexistence check of the interceptors experiment. */
+/** Sections 1 and 2: one row per (case, client). */
 export interface HttpResults {
   rows: HttpRow[];
-  coexist: CoexistResult[];
 }
 
 /** Runs sections 1 and 2. */
@@ -189,9 +186,7 @@ export async function httpSection(options: HttpOptions): Promise<HttpResults> {
       const base = rows.find((r) => r.client === row.client && r.id === (row.kind === 'json' ? 'msw-min' : 'sse-live'));
       row.ratio = base === undefined ? Number.NaN : row.median / base.median;
     }
-    const mid = options.sizes.includes(1000) ? 1000 : Math.max(...options.sizes);
-    const { results: coexist } = await runChild<{ results: CoexistResult[] }>('interceptors-coexist.ts', { origin: server.origin, cassette: join(fixtures, `tapedeck-${mid}.json`) });
-    return { rows, coexist };
+    return { rows };
   } finally {
     await server.stop();
     await rm(fixtures, { recursive: true, force: true });

@@ -2,7 +2,6 @@
 import type { HeapResult, IoRow } from './cassette-io.js';
 import type { HashRow } from './hash.js';
 import type { HttpRow } from './http.js';
-import type { CoexistResult } from './interceptors-coexist.js';
 import type { ImportRow, SuiteRow } from './suite.js';
 
 export interface Target {
@@ -17,7 +16,6 @@ export interface BenchResults {
   seconds: number;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; loadBefore: number[]; loadAfter: number[] };
   http: HttpRow[];
-  coexist: CoexistResult[];
   hash: HashRow[];
   io: IoRow[];
   heap?: HeapResult;
@@ -34,7 +32,7 @@ const kb = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` :
 export function evaluateTargets(r: BenchResults): Target[] {
   const out: Target[] = [];
   const row = (id: string, client: 'fetch' | 'http') => r.http.find((h) => h.id === id && h.client === client);
-  const largest = r.http.filter((h) => h.id.startsWith('tapedeck-') && !h.id.startsWith('tapedeck-direct')).map((h) => Number(h.id.slice('tapedeck-'.length)));
+  const largest = r.http.filter((h) => h.id.startsWith('tapedeck-') && !h.id.startsWith('tapedeck-msw-server')).map((h) => Number(h.id.slice('tapedeck-'.length)));
   const mid = largest.includes(1000) ? 1000 : Math.max(...largest.filter((n) => n > 1), 1);
   for (const client of ['fetch', 'http'] as const) {
     const name = client === 'fetch' ? 'fetch' : 'node:http';
@@ -101,15 +99,6 @@ export function renderMarkdown(r: BenchResults): string {
         ),
     );
   }
-  if (r.coexist.length > 0) {
-    parts.push(
-      `Interceptors experiment, with a user's msw server (handler for https://user.example/profile, onUnhandledRequest 'warn') beside tapedeck's own interceptors listener:\n\n` +
-        table(
-          ['set-up order', "user's request in a cassette", "user's request outside", 'taped request', 'msw warnings'],
-          r.coexist.map((c) => [c.order, c.userHandlerInsideCassette, c.userHandlerOutsideCassette, c.tapedRequest, String(c.mswWarnings)]),
-        ),
-    );
-  }
   const sse = r.http.filter((h) => h.kind === 'sse');
   if (sse.length > 0) {
     parts.push(
@@ -150,7 +139,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.imports.length > 0) {
     parts.push(
       `Per test file (vitest, each file in its own process, median of ${r.imports[0]!.files} files): ` +
-        r.imports.map((i) => (i.what === 'msw' ? `import msw + msw/node, setupServer, listen: ${i.ms.toFixed(0)} ms` : `import tapedeck/vitest + start interception (msw loaded lazily): ${i.ms.toFixed(0)} ms`)).join('; ') +
+        r.imports.map((i) => (i.what === 'msw' ? `import msw + msw/node, setupServer, listen: ${i.ms.toFixed(0)} ms` : `import tapedeck/vitest + start interception (msw's interceptors, not msw): ${i.ms.toFixed(0)} ms`)).join('; ') +
         '.',
     );
   }

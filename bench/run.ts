@@ -16,7 +16,6 @@ import setupBuild from '../test/global-setup.js';
 import { heapSection, ioSection, type HeapResult, type IoRow } from './cassette-io.js';
 import { hashSection, type HashRow } from './hash.js';
 import { httpSection, type HttpRow } from './http.js';
-import type { CoexistResult } from './interceptors-coexist.js';
 import { benchDir } from './lib/child.js';
 import { evaluateTargets, renderMarkdown, renderText, type BenchResults } from './report.js';
 import { importSection, suiteSection, type ImportRow, type SuiteRow } from './suite.js';
@@ -44,7 +43,6 @@ log(`tapedeck bench${smoke ? ' (smoke: tiny counts, numbers mean nothing)' : ''}
 if (sections.has('suite') || sections.has('import')) setupBuild();
 
 let http: HttpRow[] = [];
-let coexist: CoexistResult[] = [];
 let hash: HashRow[] = [];
 let io: IoRow[] = [];
 let heap: HeapResult | undefined;
@@ -61,7 +59,7 @@ const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
 
 const httpRun = () =>
   timed('HTTP per request and SSE', async () => {
-    ({ rows: http, coexist } = await httpSection({
+    ({ rows: http } = await httpSection({
       rounds: Number(flag('rounds') ?? (smoke ? 1 : 3)),
       warmup: smoke ? 3 : 150,
       iterations: Number(flag('iterations') ?? (smoke ? 10 : 250)),
@@ -100,7 +98,6 @@ const results: BenchResults = {
   seconds: Math.round((Date.now() - started) / 1000),
   machine: { ...machine, loadAfter: os.loadavg().map((l) => Number(l.toFixed(2))) },
   http,
-  coexist,
   hash,
   io,
   ...(heap === undefined ? {} : { heap }),
