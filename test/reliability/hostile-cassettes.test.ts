@@ -342,6 +342,10 @@ describe('a damaged HTTP recording', () => {
     ['a header value with a line break', (v: Record<string, unknown>) => (v.headers = { 'x-a': 'b\r\nx-injected: 1' }), 'headers["x-a"]'],
     ['no body', (v: Record<string, unknown>) => delete v.body, 'body'],
     ['a body of no known kind', (v: Record<string, unknown>) => (v.body = { html: '<p>' }), 'body'],
+    ['a body of two kinds', (v: Record<string, unknown>) => (v.body = { json: {}, text: '' }), 'body'],
+    ['a text body that is not text', (v: Record<string, unknown>) => (v.body = { text: 5 }), 'body.text'],
+    ['an SSE stream that is not a list', (v: Record<string, unknown>) => (v.body = { sse: 'data: x' }), 'body.sse'],
+    ['an SSE event with a negative delay', (v: Record<string, unknown>) => (v.body = { sse: [{ data: 'x', delayMs: -1 }] }), 'body.sse[0].delayMs'],
     ['an SSE event without data', (v: Record<string, unknown>) => (v.body = { sse: [{ event: 'x' }] }), 'body'],
     ['no response at all', (v: Record<string, unknown>) => Object.keys(v).forEach((k) => delete v[k]), 'status'],
   ])('%s: corrupt-cassette at its path before the test runs, not a bare "fetch failed"', async (_what, damage, field) => {
