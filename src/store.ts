@@ -183,15 +183,38 @@ function sortKeys(value: unknown, keep: (key: string) => boolean, sort: boolean)
   // A subtree that keeps its order and every key is written as it is: JSON.stringify drops undefined
   // members just as the copy would (cassette data is plain JSON, see toJsonValue), so no copy is needed.
   if (!sort && keep === keepAll) return value;
-  if (Array.isArray(value)) return value.map((v) => sortKeys(v, keep, sort));
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  const keys = Object.keys(value);
-  for (const key of sort ? keys.sort() : keys) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined && keep(key)) setMember(out, key, sortKeys(v, keep, sort && key !== 'result'));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const done = sortKeys(item, keep, sort);
+      if (done !== item) (out ??= value.slice())[i] = done;
+    }
+    return out ?? value;
   }
-  return out;
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  // Most of a re-saved cassette is already in order (it was loaded from a stable file): an object whose
+  // keys are sorted and whose members need no change is written as it is; only one that changes is copied.
+  let out: Record<string, unknown> | undefined = sort && !isSorted(keys) ? {} : undefined;
+  if (out !== undefined) keys.sort();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const v = (value as Record<string, unknown>)[key];
+    const skip = v === undefined || !keep(key);
+    const done = skip ? undefined : sortKeys(v, keep, sort && key !== 'result');
+    if (out === undefined && (skip || done !== v)) {
+      out = {};
+      for (let j = 0; j < i; j++) setMember(out, keys[j]!, (value as Record<string, unknown>)[keys[j]!]);
+    }
+    if (out !== undefined && !skip) setMember(out, key, done);
+  }
+  return out ?? value;
+}
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
 }
 
 const LOCK_STALE_MS = 30_000;

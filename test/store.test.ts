@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReplayError } from '../src/index.js';
 import { loadJsonFile, saveAtomic, stableStringify } from '../src/store.js';
@@ -16,6 +17,35 @@ describe('stableStringify', () => {
   });
   it('gives the same bytes for the same data in any key order', () => {
     expect(stableStringify({ x: 1, y: [{ b: 2, a: 1 }] })).toBe(stableStringify({ y: [{ a: 1, b: 2 }], x: 1 }));
+  });
+
+  // stableStringify reuses objects that are already in order instead of copying everything; the result
+  // must be exactly what sorting a full copy gives, and the input must be left as it was.
+  it('writes what a sorted full copy writes, for any data, and leaves its input alone', () => {
+    const copySorted = (value: unknown, sort: boolean): unknown => {
+      if (Array.isArray(value)) return value.map((v) => copySorted(v, sort));
+      if (value === null || typeof value !== 'object') return value;
+      const out: Record<string, unknown> = {};
+      const keys = Object.keys(value);
+      for (const key of sort ? keys.sort() : keys) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v !== undefined) Object.defineProperty(out, key, { value: copySorted(v, sort && key !== 'result'), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    };
+    const key = fc.constantFrom('a', 'b', 'B', 'result', '__proto__', '10', '9', 'é', 'z');
+    const data = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 2 }), tie('object'), fc.array(tie('value'), { maxLength: 3 })),
+      object: fc.dictionary(key, fc.oneof(tie('value'), fc.constant(undefined)), { maxKeys: 5 }),
+    })).value;
+    fc.assert(
+      fc.property(data, (value) => {
+        const before = JSON.stringify(value);
+        expect(stableStringify(value)).toBe(`${JSON.stringify(copySorted(value, true), null, 2)}\n`);
+        expect(JSON.stringify(value)).toBe(before);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
