@@ -78,6 +78,7 @@ export interface SecretFinding {
 export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
   const findings: SecretFinding[] = [];
   const path: PathSegment[] = [];
+  const keyKinds = new Map<string, string | undefined>();
   const kindOf = (text: string): string | undefined => {
     const kind = shapeOf(text);
     if (kind !== undefined || !/[\\%]/.test(text)) return kind;
@@ -95,9 +96,12 @@ export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
         path.pop();
       }
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, item] of Object.entries(v)) {
+      for (const k of Object.keys(v)) {
+        const item = (v as Record<string, unknown>)[k];
         // A key that is itself a credential shows as a placeholder: paths are printed, and logs are kept.
-        const keyKind = kindOf(k);
+        // Keys repeat across entries (role, content, ...): each distinct one is scanned once.
+        let keyKind = keyKinds.get(k);
+        if (keyKind === undefined && !keyKinds.has(k)) keyKinds.set(k, (keyKind = kindOf(k)));
         path.push(keyKind === undefined ? k : REDACTED);
         report(keyKind);
         // A binary body is stored as base64: its bytes are scanned, not their encoding.
