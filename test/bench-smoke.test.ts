@@ -57,7 +57,7 @@ test('npm run bench -- --smoke measures every section and writes the results', a
   expect(results.suite.map((s) => `${s.runner}/${s.variant}`).sort()).toEqual(['jest/live', 'jest/msw', 'jest/tapedeck', 'vitest/live', 'vitest/msw', 'vitest/tapedeck']);
   expect(results.imports.map((i) => i.what).sort()).toEqual(['msw', 'tapedeck']);
   const targets = results.targets.map((t) => t.target).join('\n');
-  for (const part of ['msw minimum', 'argsHash', 'load ', 'save ', 'heap', 'import', 'vitest:', 'jest:']) expect(targets).toContain(part);
+  for (const part of ['msw minimum', 'argsHash', 'load ', 'stable crash-safe write ', 'heap', 'import', 'vitest:', 'jest:']) expect(targets).toContain(part);
 
   const markdown = await readFile(join(out, 'latest.md'), 'utf8');
   expect(markdown).toContain('## Targets (issue 6)');
