@@ -87,7 +87,7 @@ if (sections.has('import')) await timed('Per-file import', async () => void (imp
 if (sections.has('hash')) await timed('argsHash', async () => void (hash = hashSection(smoke ? 0.02 : 1)));
 if (sections.has('io')) {
   await timed('Cassette load / save / heap', async () => {
-    io = await ioSection(smoke ? [20] : [100, 1_000, 10_000], (n) => (smoke ? 1 : n >= 10_000 ? 3 : n >= 1_000 ? 9 : 31));
+    io = await ioSection(smoke ? [20] : [100, 1_000, 10_000], (n) => (smoke ? 1 : n >= 10_000 ? 7 : n >= 1_000 ? 15 : 31));
     // Smoke runs still load enough (2.7 MB) for the heap delta to stand clear of the collector's noise.
     heap = await heapSection(smoke ? 2_000 : 10_000);
   });
