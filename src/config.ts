@@ -24,7 +24,10 @@ export interface TapedeckOptions {
   passthrough?: readonly HostMatcher[];
   /** Fail a test that leaves recorded entries unused (`unused-entries`). Default false: a warning. */
   strict?: boolean;
-  /** Attach to this msw server instead of starting tapedeck's own (two servers break each other). */
+  /**
+   * Your own msw server: tapedeck's catch-all handler is appended after yours, so taped requests are
+   * answered inside it and msw never reports them as unhandled. Needed under jest.
+   */
   mswServer?: MswServerLike;
   /** Replay SSE events with their recorded delays. Default false: as fast as possible. */
   replayDelays?: boolean;
@@ -32,7 +35,7 @@ export interface TapedeckOptions {
   tolerance?: number;
   /** `verify` mode: JSON paths (inside a call's output) that may differ, e.g. `body.json.created`. */
   verifyIgnore?: readonly string[];
-  /** Intercept HTTP (fetch, node:http) through msw. Default true when msw is installed. */
+  /** Intercept HTTP (fetch, node:http) through msw's interceptors. Default true when msw is installed. */
   http?: boolean;
   /** Where warnings go (unused entries, environment drift). Default `console.warn`. */
   onWarning?: (message: string) => void;
