@@ -26,7 +26,7 @@ export interface TapedeckOptions {
   strict?: boolean;
   /**
    * Your own msw server: tapedeck's catch-all handler is appended after yours, so taped requests are
-   * answered inside it and msw never reports them as unhandled. Needed under jest.
+   * answered inside it and msw never reports them as unhandled.
    */
   mswServer?: MswServerLike;
   /** Replay SSE events with their recorded delays. Default false: as fast as possible. */

@@ -46,4 +46,8 @@ describe('tapedeck/jest', () => {
   test("a user's own msw server, passed as mswServer: their handlers answer, the rest records and replays", async () => {
     await expectHttpRoundTrip(project, { files: ['msw.test.cjs'] });
   });
+
+  test("a user's own msw server not passed to tapedeck: their handlers still answer, the rest records and replays", async () => {
+    await expectHttpRoundTrip(project, { files: ['msw-unconfigured.test.cjs'] });
+  });
 });
