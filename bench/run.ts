@@ -12,7 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import setupBuild from '../test/global-setup.js';
+import { ensureDist } from '../scripts/ensure-dist.js';
 import { heapSection, ioSection, type HeapResult, type IoRow } from './cassette-io.js';
 import { hashSection, type HashRow } from './hash.js';
 import { httpSection, type HttpRow } from './http.js';
@@ -40,7 +40,7 @@ const machine = {
 log(`tapedeck bench${smoke ? ' (smoke: tiny counts, numbers mean nothing)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadBefore.join(' ')}`);
 
 // The suite and import sections run the built package, as users do.
-if (sections.has('suite') || sections.has('import')) setupBuild();
+if (sections.has('suite') || sections.has('import')) ensureDist();
 
 let http: HttpRow[] = [];
 let hash: HashRow[] = [];

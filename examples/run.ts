@@ -2,6 +2,7 @@
 // tapedeck replayed. `npm run example:record` (--record) starts the loopback fake API and re-records.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { ensureDist } from '../scripts/ensure-dist.js';
 import { startFakeApi } from './fake-api.js';
 
 const root = join(import.meta.dirname, '..');
@@ -25,6 +26,9 @@ async function run(title: string, command: string, args: string[], env: NodeJS.P
   console.log(`(${title}: ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${result.status})`);
   return result.status === 0;
 }
+
+// The examples import `tapedeck` as users do, through its package exports: build it on a fresh clone.
+ensureDist();
 
 const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
 let fake: Awaited<ReturnType<typeof startFakeApi>> | undefined;

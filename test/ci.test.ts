@@ -13,6 +13,9 @@ describe('.ci/run', () => {
   it('runs the README test command and checks the cassettes of examples/ and the fixtures', () => {
     expect(script).toMatch(/^npm test$/m);
     expect(script).toMatch(/^npm run example$/m);
+    // The example runs before anything is built, as on a fresh clone after `npm ci`.
+    const lines = script.split('\n');
+    expect(lines.indexOf('npm run example')).toBeLessThan(lines.indexOf('npm run build'));
     expect(checkLine.split(' ').slice(3)).toEqual(['examples', 'test/fixtures']);
   });
 

@@ -1,24 +1,7 @@
-// Builds dist/ once before the tests when it is missing or older than the sources: the adapter, CLI and
-// packaging tests run the *built* package, as a user would, and `npm test` on a fresh clone must work.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-
-const root = join(import.meta.dirname, '..');
-
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
+// Builds dist/ once before the tests when it is missing or stale (see scripts/ensure-dist.ts).
+import { ensureDist } from '../scripts/ensure-dist.js';
 
 export default function setup(): void {
   if (process.env.TAPEDECK_SKIP_BUILD === '1') return; // for quick local runs of tests that use src/ only
-  const marker = join(root, 'dist', 'index.js');
-  const sources = Math.max(...['src', 'adapters'].filter((d) => existsSync(join(root, d))).map((d) => newest(join(root, d))), statSync(join(root, 'tsup.config.ts')).mtimeMs);
-  if (existsSync(marker) && statSync(marker).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'inherit' });
+  ensureDist();
 }

@@ -1,0 +1,24 @@
+// Builds dist/ when it is missing or older than the sources. The examples, the adapter, CLI and packaging
+// tests, and the bench's suite section all run the *built* package, as a user would, and the README's
+// commands (`npm run example`, `npm test`) must work on a fresh clone, before any `npm run build`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+export function ensureDist(): void {
+  const marker = join(root, 'dist', 'index.js');
+  const sources = Math.max(...['src', 'adapters'].filter((d) => existsSync(join(root, d))).map((d) => newest(join(root, d))), statSync(join(root, 'tsup.config.ts')).mtimeMs);
+  if (existsSync(marker) && statSync(marker).mtimeMs >= sources) return;
+  execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'inherit' });
+}
