@@ -1,7 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', vitest: 'adapters/vitest.ts', jest: 'adapters/jest.ts', cli: 'src/cli/main.ts' },
+  entry: {
+    index: 'src/index.ts',
+    vitest: 'adapters/vitest.ts',
+    jest: 'adapters/jest.ts',
+    'vitest-reporter': 'adapters/vitest-reporter.ts',
+    'jest-reporter': 'adapters/jest-reporter.ts',
+    cli: 'src/cli/main.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   // One shared chunk, so `tapedeck` and `tapedeck/vitest` loaded together share one core instance

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { cassettePathFor, formatSummary, installHttp, runStats, type WithCassetteOptions } from '../src/index.js';
 import { effectiveOptions } from '../src/config.js';
 import { statsSince } from '../src/report.js';
+import { reportFileToRun } from '../src/run-totals.js';
 
 /** Options of the adapters' `withCassette`: anything the core takes; `path` is optional (default: DESIGN section 7). */
 export type CassetteOptions = Omit<WithCassetteOptions, 'path' | 'fix'> & {
@@ -45,7 +46,8 @@ export function rerunCommand(runner: string, fileArg: string, names: readonly st
 }
 
 /**
- * Registers a hook that prints this test file's tapedeck line when the file is done: cassettes used,
+ * Registers a hook that prints this test file's tapedeck line when the file is done (or, with tapedeck's
+ * reporter in the run, hands it to the reporter, which prints one line for the run): cassettes used,
  * calls replayed, recorded, misses, unused entries, tokens replayed. Counters are per process, so it
  * prints the difference since the adapter was loaded (the same thing when the runner isolates files, which
  * both do by default).
@@ -54,7 +56,8 @@ export function summarizeFile(afterAll: (fn: () => void) => void, print: (line: 
   const start = runStats();
   afterAll(() => {
     const file = statsSince(start);
-    if (file.cassettes > 0) print(formatSummary(file));
+    // With tapedeck's reporter in the run, it prints one line for all the files instead.
+    if (file.cassettes > 0 && !reportFileToRun(file)) print(formatSummary(file));
   });
 }
 

@@ -59,3 +59,18 @@ export function resolveMode(env: ModeEnv = process.env): Mode {
   }
   return mode;
 }
+
+/**
+ * Where the run's reporter collects each test file's counters (`TAPEDECK_RUN_DIR`, set by
+ * `tapedeck/vitest-reporter` or `tapedeck/jest-reporter` in the runner's main process and inherited by
+ * its workers); `undefined` when no reporter collects them.
+ */
+export function runTotalsDir(env: ModeEnv = process.env): string | undefined {
+  const dir = env.TAPEDECK_RUN_DIR?.trim();
+  return dir === undefined || dir === '' ? undefined : dir;
+}
+
+/** Tells the workers the runner starts from now on where to leave their counters (see {@link runTotalsDir}). */
+export function shareRunTotalsDir(dir: string): void {
+  process.env.TAPEDECK_RUN_DIR = dir;
+}

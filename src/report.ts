@@ -21,10 +21,16 @@ let totals = zero();
 
 /** Adds one scope's counters to the run's totals. */
 export function addToRun(stats: Partial<CassetteStats>): void {
+  addStats(totals, stats);
+}
+
+/** Adds `stats` into `into` (counters and tokens); returns `into`. */
+export function addStats(into: CassetteStats, stats: Partial<CassetteStats>): CassetteStats {
   for (const [key, value] of Object.entries(stats)) {
-    if (key === 'tokens') mergeUsage((totals.tokens ??= {}), value as UsageByModel);
-    else totals[key as Counter] += value as number;
+    if (key === 'tokens') mergeUsage((into.tokens ??= {}), value as UsageByModel);
+    else if (key in into && typeof value === 'number') into[key as Counter] += value;
   }
+  return into;
 }
 
 /** The run's totals so far (a copy). */

@@ -2,7 +2,7 @@
 // through @swc/jest and plain .cjs (both CommonJS: require('tapedeck/jest')), and native ESM (.mjs).
 import { describe, expect, test } from 'vitest';
 import { runRunner, startServer } from './harness.js';
-import { callsOf, cassettePath, defineAdapterScenarios, expectHttpRoundTrip, weather } from './scenarios.js';
+import { callsOf, cassettePath, defineAdapterScenarios, expectHttpRoundTrip, expectRunSummary, weather } from './scenarios.js';
 
 describe('tapedeck/jest', () => {
   const { project } = defineAdapterScenarios({
@@ -49,5 +49,10 @@ describe('tapedeck/jest', () => {
 
   test("a user's own msw server not passed to tapedeck: their handlers still answer, the rest records and replays", async () => {
     await expectHttpRoundTrip(project, { files: ['msw-unconfigured.test.cjs'] });
+  });
+
+  test('tapedeck/jest-reporter prints one line for the run, summed over its files', async () => {
+    const reporters = ['--reporters=default', '--reporters=tapedeck/jest-reporter', '--runInBand=false', '--maxWorkers=2'];
+    await expectRunSummary(project, 'jest', { files: ['http.test.cjs', 'msw.test.cjs', 'msw-unconfigured.test.cjs'], args: reporters });
   });
 });

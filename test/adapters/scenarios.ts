@@ -208,3 +208,23 @@ export async function expectHttpRoundTrip(project: () => Project, options: { fil
   expect(replay.code, replay.output).toBe(0);
   expect(replay.output).toContain('tapedeck: 1 cassette, 2 replayed, 0 recorded');
 }
+
+/**
+ * tapedeck's reporter in the run (`tapedeck/vitest-reporter`, `tapedeck/jest-reporter`): one tapedeck line
+ * for the whole run, the sum of its files, and none per file. Each file makes two requests (fetch and
+ * node:http) in one test: recorded with the server up, then replayed under CI with it stopped.
+ */
+export async function expectRunSummary(project: () => Project, runner: Runner, options: { files: string[]; args: string[] }): Promise<void> {
+  for (const file of options.files) await rm(join(project().dir, '__cassettes__', file), { recursive: true, force: true });
+  const summaries = (output: string) => output.split('\n').map((line) => line.trim()).filter((line) => /^tapedeck: \d+ cassettes?, /.test(line));
+  const server = await startServer();
+  const env = { FIXTURE_SERVER_PORT: String(server.port) };
+  const first = await runRunner(runner, project(), { ...options, env });
+  expect(first.code, first.output).toBe(0);
+  await server.stop();
+  const n = options.files.length;
+  expect(summaries(first.output)).toEqual([`tapedeck: ${n} cassettes, 0 replayed, ${2 * n} recorded, 0 live, 0 misses, 0 unused, ${n} written`]);
+  const replay = await runRunner(runner, project(), { ...options, env: { ...env, CI: 'true' } });
+  expect(replay.code, replay.output).toBe(0);
+  expect(summaries(replay.output)).toEqual([`tapedeck: ${n} cassettes, ${2 * n} replayed, 0 recorded, 0 live, 0 misses, 0 unused, 0 written`]);
+}

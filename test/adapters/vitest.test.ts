@@ -1,6 +1,6 @@
 // tapedeck/vitest, run by real vitest child processes on test/fixtures/vitest-project (ESM, built package).
 import { describe, test } from 'vitest';
-import { defineAdapterScenarios, expectHttpRoundTrip, weather } from './scenarios.js';
+import { defineAdapterScenarios, expectHttpRoundTrip, expectRunSummary, weather } from './scenarios.js';
 
 describe('tapedeck/vitest', () => {
   const { project } = defineAdapterScenarios({
@@ -21,5 +21,9 @@ describe('tapedeck/vitest', () => {
 
   test("a user's own msw server, passed as mswServer: their handlers answer, the rest records and replays", async () => {
     await expectHttpRoundTrip(project, { files: ['msw.test.ts'] }, 'vitest');
+  });
+
+  test.each(['forks', 'threads'])('tapedeck/vitest-reporter prints one line for the run, summed over files run in separate workers (%s)', async (pool) => {
+    await expectRunSummary(project, 'vitest', { files: ['http.test.ts', 'msw.test.ts'], args: ['--reporter=tapedeck/vitest-reporter', `--pool=${pool}`] });
   });
 });
