@@ -2,7 +2,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import type { TapedeckOptions } from '../config.js';
 import { currentSession } from '../context.js';
 import { attachToUserServer } from './msw-server.js';
-import { MISSING_MODULE, esmHelp, hostGlobal, nativeRequire } from './native.js';
+import { MISSING_MODULE, esmHelp, nativeRequire } from './native.js';
 import { answer, unmark } from './route.js';
 
 // tapedeck intercepts through @mswjs/interceptors, the layer msw itself is built on, with one `request`
@@ -105,7 +105,7 @@ function loadSync(): Loaded | null | undefined {
   try {
     // msw's own copy, whatever the package manager's layout.
     const fromMsw = nativeRequire(msw);
-    loaded = build(SPECIFIERS.map((specifier) => fromMsw(specifier) as Record<string, unknown>), hostGlobal(require));
+    loaded = build(SPECIFIERS.map((specifier) => fromMsw(specifier) as Record<string, unknown>));
   } catch {
     return undefined;
   }
@@ -130,15 +130,19 @@ async function load(): Promise<Loaded | null> {
     if (code === 'ERR_REQUIRE_ESM') throw esmHelp(error);
     throw error;
   }
-  return (loaded ??= build(modules, globalThis));
+  return (loaded ??= build(modules));
 }
 
-function build([main, clientRequest, xhr, fetchModule]: Record<string, unknown>[], host: typeof globalThis): Loaded {
+function build([main, clientRequest, xhr, fetchModule]: Record<string, unknown>[]): Loaded {
   const kinds = [clientRequest?.ClientRequestInterceptor, xhr?.XMLHttpRequestInterceptor, fetchModule?.FetchInterceptor] as InterceptorClass[];
   const pending = (main?.RequestController as { PENDING?: unknown } | undefined)?.PENDING;
   if (kinds.some((kind) => typeof kind !== 'function' || typeof kind.symbol !== 'symbol') || typeof pending !== 'number') {
     throw new Error('tapedeck: this version of @mswjs/interceptors (installed with msw) is not one tapedeck knows: upgrade msw and tapedeck');
   }
+  // The realm whose globals the interceptors patch is the one their code runs in: Node's own under jest
+  // (loaded with Node's require, apart from the test file's sandbox), the test file's own under vitest's
+  // vm pools (which load them into the sandbox). A function's constructor is its realm's Function.
+  const host = (kinds[2]!.constructor as FunctionConstructor)('return globalThis')() as typeof globalThis;
   const require = nativeRequire();
   const http = require('node:http') as typeof import('node:http');
   const https = require('node:https') as typeof import('node:https');

@@ -16,11 +16,6 @@ export function nativeRequire(from = join(process.cwd(), 'package.json')): NodeJ
   return create(from);
 }
 
-/** The realm Node's own modules patch: not `globalThis` inside jest's vm sandbox. */
-export function hostGlobal(require: NodeJS.Require): typeof globalThis {
-  return (require('node:vm') as typeof import('node:vm')).runInThisContext('globalThis') as typeof globalThis;
-}
-
 /** What to do when msw's ES-module dependencies cannot be loaded here (Node < 20.19 under jest). */
 export function esmHelp(error: unknown): Error {
   return new Error(

@@ -1,4 +1,6 @@
 // tapedeck/vitest, run by real vitest child processes on test/fixtures/vitest-project (ESM, built package).
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'vitest';
 import { defineAdapterScenarios, expectHttpRoundTrip, expectRunSummary, weather } from './scenarios.js';
 
@@ -21,6 +23,12 @@ describe('tapedeck/vitest', () => {
 
   test("a user's own msw server, passed as mswServer: their handlers answer, the rest records and replays", async () => {
     await expectHttpRoundTrip(project, { files: ['msw.test.ts'] }, 'vitest');
+  });
+
+  // The vm pools run each test file in a vm context of its own, and load tapedeck's interceptors into it.
+  test.each(['vmThreads', 'vmForks'])('tapes fetch and node:http under the %s pool: records, then replays under CI', async (pool) => {
+    await rm(join(project().dir, '__cassettes__', 'vm.test.ts'), { recursive: true, force: true });
+    await expectHttpRoundTrip(project, { files: ['vm.test.ts'], args: [`--pool=${pool}`] }, 'vitest');
   });
 
   test.each(['forks', 'threads'])('tapedeck/vitest-reporter prints one line for the run, summed over files run in separate workers (%s)', async (pool) => {
