@@ -1,3 +1,4 @@
+import { isJsonObject } from './hash.js';
 import { formatPath, type PathSegment } from './json-path.js';
 
 /** One difference between two JSON values. */
@@ -46,7 +47,7 @@ export function diffJson(expected: unknown, actual: unknown, options: DiffOption
         path.pop();
       }
       return;
-    } else if (isPlainObject(a) && isPlainObject(b)) {
+    } else if (isJsonObject(a) && isJsonObject(b)) {
       const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
       for (const key of keys) {
         if (out.length >= limit) return;
@@ -75,10 +76,6 @@ function numbersMatch(a: number, b: number, tolerance: number): boolean {
   if (a === b) return true;
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
   return Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b));
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Renders a difference as one line: `path: expected -> actual` (absent sides shown as `(absent)`). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ReplayError } from './errors.js';
+import { isJsonObject } from './hash.js';
 import { formatPath } from './json-path.js';
 
 /** The cassette format this version writes. */
@@ -33,10 +34,6 @@ interface Problem {
   message: string;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 const SSE_FIELD_RULES = {
   data: 'must be a string',
   event: 'must be a string',
@@ -58,11 +55,11 @@ function sseEventProblem(event: Record<string, unknown>): keyof typeof SSE_FIELD
 
 /** The first problem of a recorded HTTP response, if any. */
 function httpResponseProblem(value: unknown): Problem | undefined {
-  if (!isRecord(value)) return { path: [], message: 'must be an HTTP response object' };
+  if (!isJsonObject(value)) return { path: [], message: 'must be an HTTP response object' };
   const { status, statusText, headers, body } = value;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) return { path: ['status'], message: 'must be an integer from 200 to 599' };
   if (typeof statusText !== 'string' || !REASON_PHRASE.test(statusText)) return { path: ['statusText'], message: 'must be an HTTP reason phrase' };
-  if (!isRecord(headers)) return { path: ['headers'], message: 'must be an object of header names to values' };
+  if (!isJsonObject(headers)) return { path: ['headers'], message: 'must be an object of header names to values' };
   for (const [name, v] of Object.entries(headers)) {
     if (!HEADER_NAME.test(name)) return { path: ['headers', name], message: 'must be an HTTP header name' };
     const values = Array.isArray(v) ? v : [v];
@@ -73,7 +70,7 @@ function httpResponseProblem(value: unknown): Problem | undefined {
       }
     }
   }
-  if (!isRecord(body)) return { path: ['body'], message: `must be an object with one of ${BODY_KINDS.join(', ')}` };
+  if (!isJsonObject(body)) return { path: ['body'], message: `must be an object with one of ${BODY_KINDS.join(', ')}` };
   let kind: (typeof BODY_KINDS)[number] | undefined;
   let kinds = 0;
   for (const k of BODY_KINDS) if (k in body) [kind, kinds] = [k, kinds + 1];
@@ -84,7 +81,7 @@ function httpResponseProblem(value: unknown): Problem | undefined {
   if (!Array.isArray(content)) return { path: ['body', 'sse'], message: 'must be an array of events' };
   for (let i = 0; i < content.length; i++) {
     const event: unknown = content[i];
-    if (!isRecord(event)) return { path: ['body', 'sse', i], message: 'must be an event object' };
+    if (!isJsonObject(event)) return { path: ['body', 'sse', i], message: 'must be an event object' };
     const field = sseEventProblem(event);
     if (field !== undefined) return { path: ['body', 'sse', i, field], message: SSE_FIELD_RULES[field] };
   }

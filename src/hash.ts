@@ -162,6 +162,11 @@ export function canonicalJson(value: JsonValue): string {
   }
 }
 
+/** An object that is neither null nor an array: a JSON object's shape. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /**
  * `target[key] = value`, except that a `__proto__` key (which JSON.parse makes an ordinary member, e.g. from
  * a request body) stays a member: the assignment would set the object's prototype and drop the field.

@@ -1,3 +1,4 @@
+import { isJsonObject } from './hash.js';
 import type { StoredResponse } from './http/exchange.js';
 
 /** Tokens of one or more LLM responses: what the prompt cost (`input`) and what was generated (`output`). */
@@ -23,7 +24,6 @@ export interface ResponseUsage {
 
 type Json = Record<string, unknown>;
 const USAGE_EVENT = /"usage(?:Metadata)?"\s*:\s*\{/;
-const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
@@ -35,7 +35,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  * `candidatesTokenCount` (+ `thoughtsTokenCount`, billed as output).
  */
 function readUsage(usage: unknown): { input?: number; output?: number } | undefined {
-  if (!isObject(usage)) return undefined;
+  if (!isJsonObject(usage)) return undefined;
   const openaiIn = count(usage.prompt_tokens);
   const openaiOut = count(usage.completion_tokens);
   if (openaiIn !== undefined || openaiOut !== undefined) return { input: openaiIn, output: openaiOut };
@@ -63,7 +63,7 @@ interface Fold {
 
 function foldMessage(state: Fold, message: Json): void {
   // OpenAI Responses (streamed `response.completed`) and Anthropic's `message_start` wrap the message.
-  const inner = isObject(message.response) ? message.response : isObject(message.message) ? message.message : undefined;
+  const inner = isJsonObject(message.response) ? message.response : isJsonObject(message.message) ? message.message : undefined;
   if (inner !== undefined) foldMessage(state, inner);
   const model = text(message.model) ?? text(message.modelVersion);
   if (model !== undefined) state.model = model;
@@ -84,26 +84,26 @@ function foldMessage(state: Fold, message: Json): void {
  * Gemini's chunks, as events or as a JSON array). The model is the one the response names (the dated version the provider resolved).
  */
 export function responseUsage(response: StoredResponse): ResponseUsage | undefined {
-  const body: unknown = isObject(response) ? response.body : undefined;
-  if (!isObject(body)) return undefined;
+  const body: unknown = isJsonObject(response) ? response.body : undefined;
+  if (!isJsonObject(body)) return undefined;
   const state: Fold = { seen: false };
-  if (isObject(body.json)) {
+  if (isJsonObject(body.json)) {
     foldMessage(state, body.json);
   } else if (Array.isArray(body.json)) {
     // Gemini's streamGenerateContent without `alt=sse` answers with a JSON array of its chunks.
-    for (const chunk of body.json as unknown[]) if (isObject(chunk)) foldMessage(state, chunk);
+    for (const chunk of body.json as unknown[]) if (isJsonObject(chunk)) foldMessage(state, chunk);
   } else if (Array.isArray(body.sse)) {
     for (const event of body.sse as unknown[]) {
       // Every event that reports usage names its model too (Anthropic's `message_delta` excepted, whose
       // `message_start` does), so only those are parsed: a long stream's content deltas are skipped.
-      if (!isObject(event) || typeof event.data !== 'string' || !USAGE_EVENT.test(event.data)) continue;
+      if (!isJsonObject(event) || typeof event.data !== 'string' || !USAGE_EVENT.test(event.data)) continue;
       let data: unknown;
       try {
         data = JSON.parse(event.data);
       } catch {
         continue;
       }
-      if (isObject(data)) foldMessage(state, data);
+      if (isJsonObject(data)) foldMessage(state, data);
     }
   }
   if (!state.seen) return undefined;

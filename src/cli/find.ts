@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { isJsonObject } from '../hash.js';
 import { byText, displayPath, UsageError, type CliIO } from './io.js';
 
 /** The folder name tapedeck keeps cassettes in (DESIGN section 7). */
@@ -89,7 +90,7 @@ function looksLikeCassette(text: string): boolean {
   if (!text.includes('"schemaVersion"') || !text.includes('"entries"')) return false;
   try {
     const data: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-    return data !== null && typeof data === 'object' && !Array.isArray(data) && 'schemaVersion' in data && 'entries' in data;
+    return isJsonObject(data) && 'schemaVersion' in data && 'entries' in data;
   } catch {
     return false;
   }
