@@ -2,7 +2,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import type { TapedeckOptions } from '../config.js';
 import { currentSession } from '../context.js';
 import { attachToUserServer } from './msw-server.js';
-import { MISSING_MODULE, esmHelp, nativeRequire } from './native.js';
+import { MISSING_MODULE, explainLoadError, nativeRequire } from './native.js';
 import { answer, unmark } from './route.js';
 
 // tapedeck intercepts through @mswjs/interceptors, the layer msw itself is built on, with one `request`
@@ -125,10 +125,8 @@ async function load(): Promise<Loaded | null> {
       import('@mswjs/interceptors/fetch'),
     ]);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (MISSING_MODULE.has(code)) return (loaded = null);
-    if (code === 'ERR_REQUIRE_ESM') throw esmHelp(error);
-    throw error;
+    if (MISSING_MODULE.has((error as NodeJS.ErrnoException).code ?? '')) return (loaded = null);
+    throw explainLoadError(error);
   }
   return (loaded ??= build(modules));
 }

@@ -1,6 +1,6 @@
 import type { MswServerLike } from '../config.js';
 import { currentSession } from '../context.js';
-import { MISSING_MODULE, esmHelp, nativeRequire } from './native.js';
+import { MISSING_MODULE, explainLoadError, nativeRequire } from './native.js';
 import { answer } from './route.js';
 
 type Msw = typeof import('msw');
@@ -10,7 +10,8 @@ let handler: unknown;
 
 /**
  * Appends tapedeck's handler to the user's own msw server, after their handlers: a request one of theirs
- * answers never reaches the cassette. tapedeck's own interception leaves these scopes to that server.
+ * answers never reaches the cassette, and msw never reports a taped one as unhandled. tapedeck's own
+ * listener, kept after theirs, answers only what their server could not hear.
  */
 export async function attachToUserServer(server: MswServerLike): Promise<void> {
   handler ??= build(await loadMsw());
@@ -41,7 +42,6 @@ async function loadMsw(): Promise<Msw> {
   try {
     return await import('msw');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') throw esmHelp(error);
-    throw error;
+    throw explainLoadError(error);
   }
 }

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 export const MISSING_MODULE = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
 
 /**
- * Node's own `require`, rooted at the project (or at `from`). jest swaps `module.createRequire` for one bound to its
- * registry, which cannot load the ES-module-only dependencies of msw and its interceptors; its `Module`
- * class extends Node's real one, whose static `createRequire` is Node's own. Modules loaded this way
- * live in the host realm, once per process, as they do outside jest.
+ * Node's own `require`, rooted at the project (or at `from`). jest swaps `module.createRequire` for one
+ * bound to its registry, which cannot load the ES-module-only dependencies of msw and its interceptors;
+ * its `Module` class extends Node's real one, whose static `createRequire` is Node's own. Modules loaded
+ * this way live in the host realm, once per process, as they do outside jest.
  */
 export function nativeRequire(from = join(process.cwd(), 'package.json')): NodeJS.Require {
   const parent = Object.getPrototypeOf(Module) as { createRequire?: typeof createRequire } | null;
@@ -16,8 +16,12 @@ export function nativeRequire(from = join(process.cwd(), 'package.json')): NodeJ
   return create(from);
 }
 
-/** What to do when msw's ES-module dependencies cannot be loaded here (Node < 20.19 under jest). */
-export function esmHelp(error: unknown): Error {
+/**
+ * A load failure as the user should see it: when msw's ES-module dependencies cannot be loaded here
+ * (Node < 20.19 under jest), what to do about it; any other error as it is.
+ */
+export function explainLoadError(error: unknown): unknown {
+  if ((error as NodeJS.ErrnoException | null)?.code !== 'ERR_REQUIRE_ESM') return error;
   return new Error(
     `tapedeck: cannot load msw here: ${(error as Error).message.split('\n')[0]}\n` +
       `  This Node (${process.version}) cannot require msw's ES-module dependencies, and jest's CommonJS runtime cannot either.\n` +
