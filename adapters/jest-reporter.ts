@@ -1,6 +1,5 @@
 // tapedeck/jest-reporter: one tapedeck line for the whole run instead of one per test file.
 //   jest.config: reporters: ['default', 'tapedeck/jest-reporter']
-import { formatSummary } from '../src/report.js';
 import { RunTotals } from '../src/run-totals.js';
 
 /** The part of jest's global config the reporter reads. */
@@ -10,23 +9,19 @@ interface GlobalConfigLike {
 }
 
 export default class TapedeckReporter {
-  // Made in the constructor: jest builds its reporters before it starts any worker, and the workers
-  // inherit the folder's name from the environment.
-  readonly #totals = new RunTotals();
-  readonly #watch: boolean;
+  readonly #totals: RunTotals;
 
   constructor(globalConfig: GlobalConfigLike = {}) {
-    this.#watch = globalConfig.watch === true || globalConfig.watchAll === true;
+    // jest builds its reporters before it starts any worker: they inherit the folder's name.
+    this.#totals = new RunTotals({ watch: globalConfig.watch === true || globalConfig.watchAll === true });
   }
 
   onRunStart(): void {
-    this.#totals.reset();
+    this.#totals.start();
   }
 
   onRunComplete(): void {
-    const totals = this.#totals.collect();
-    if (totals !== undefined) console.log(formatSummary(totals));
-    if (!this.#watch) this.#totals.close();
+    this.#totals.end();
   }
 
   getLastError(): undefined {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { runTotalsDir, shareRunTotalsDir } from './mode.js';
-import { addStats, emptyStats, type CassetteStats } from './report.js';
+import { addStats, emptyStats, formatSummary, type CassetteStats } from './report.js';
 
 // One summary for the whole run. Test files run in worker processes that share nothing with the runner's
 // main process but the file system and the environment they were started with: the reporter (main
@@ -26,36 +26,40 @@ export function reportFileToRun(stats: CassetteStats): boolean {
   }
 }
 
-/** Reporter side: the folder of one runner process's runs, named in the environment its workers inherit. */
+/**
+ * Reporter side: the folder of one runner process's runs, named in the environment its workers inherit.
+ * Made before the runner starts any worker; `watch`: the runner runs again in the same workers, so the
+ * folder stays between runs.
+ */
 export class RunTotals {
   readonly dir = mkdtempSync(join(tmpdir(), 'tapedeck-run-'));
+  readonly #watch: boolean;
 
-  constructor() {
+  constructor(options: { watch: boolean }) {
+    this.#watch = options.watch;
     shareRunTotalsDir(this.dir);
   }
 
-  /** Forgets what earlier runs left (watch mode runs again in the same workers). */
-  reset(): void {
+  /** A run starts: forgets what earlier runs left. */
+  start(): void {
     for (const name of this.#files()) rmSync(join(this.dir, name), { force: true });
   }
 
-  /** The sum of every test file reported since the last {@link reset}; `undefined` when none used a cassette. */
-  collect(): CassetteStats | undefined {
-    const total = emptyStats();
-    let files = 0;
-    for (const name of this.#files()) {
-      for (const line of readFileSync(join(this.dir, name), 'utf8').split('\n')) {
-        if (line.trim() === '') continue;
-        addStats(total, JSON.parse(line) as Partial<CassetteStats>);
-        files++;
-      }
-    }
-    return files === 0 || total.cassettes === 0 ? undefined : total;
+  /** A run ended: prints the sum of its test files, when any used a cassette. */
+  end(print: (line: string) => void = (line) => console.log(line)): void {
+    const totals = this.#collect();
+    if (totals !== undefined) print(formatSummary(totals));
+    if (!this.#watch) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Removes the folder (the end of a run that will not run again). */
-  close(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+  #collect(): CassetteStats | undefined {
+    const total = emptyStats();
+    for (const name of this.#files()) {
+      for (const line of readFileSync(join(this.dir, name), 'utf8').split('\n')) {
+        if (line.trim() !== '') addStats(total, JSON.parse(line) as Partial<CassetteStats>);
+      }
+    }
+    return total.cassettes === 0 ? undefined : total;
   }
 
   #files(): string[] {
