@@ -71,10 +71,9 @@ function httpResponseProblem(value: unknown): Problem | undefined {
     }
   }
   if (!isJsonObject(body)) return { path: ['body'], message: `must be an object with one of ${BODY_KINDS.join(', ')}` };
-  let kind: (typeof BODY_KINDS)[number] | undefined;
-  let kinds = 0;
-  for (const k of BODY_KINDS) if (k in body) [kind, kinds] = [k, kinds + 1];
-  if (kind === undefined || kinds !== 1) return { path: ['body'], message: `must have exactly one of ${BODY_KINDS.join(', ')}` };
+  const kinds = BODY_KINDS.filter((kind) => kind in body);
+  const kind = kinds.length === 1 ? kinds[0]! : undefined;
+  if (kind === undefined) return { path: ['body'], message: `must have exactly one of ${BODY_KINDS.join(', ')}` };
   const content = body[kind];
   if (kind === 'json') return undefined;
   if (kind !== 'sse') return typeof content === 'string' ? undefined : { path: ['body', kind], message: 'must be a string' };
