@@ -1,7 +1,7 @@
 // tapedeck/jest: `test('name', withCassette(async (cassette) => { ... }))`.
 import { afterAll, expect } from '@jest/globals';
 import { withCassette as runWithCassette, type ToolCallCassette } from '../src/index.js';
-import { cassettePathOf, escapeRegExp, relativeToCwd, rerunCommand, summarizeFile, interceptForFile, type CassetteOptions } from './runner.js';
+import { cassettePathOf, optionsAndFn, escapeRegExp, relativeToCwd, rerunCommand, summarizeFile, interceptForFile, type CassetteOptions } from './runner.js';
 
 export type { CassetteOptions } from './runner.js';
 
@@ -31,8 +31,7 @@ interceptForFile(afterAll);
 export function withCassette<A extends unknown[] = []>(fn: CassetteTestFn<A>): JestTestFn<A>;
 export function withCassette<A extends unknown[] = []>(options: CassetteOptions, fn: CassetteTestFn<A>): JestTestFn<A>;
 export function withCassette<A extends unknown[]>(optionsOrFn: CassetteOptions | CassetteTestFn<A>, maybeFn?: CassetteTestFn<A>): JestTestFn<A> {
-  const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn];
-  if (typeof fn !== 'function') throw new TypeError('tapedeck: withCassette([options,] fn): fn must be a function');
+  const [options, fn] = optionsAndFn(optionsOrFn, maybeFn);
   return async function tapedeckTest(...args: A): Promise<void> {
     const state = expect.getState();
     const testFile = state.testPath;

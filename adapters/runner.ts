@@ -11,6 +11,13 @@ export type CassetteOptions = Omit<WithCassetteOptions, 'path' | 'fix'> & {
   path?: string;
 };
 
+/** The arguments of the adapters' `withCassette([options,] fn)`, as `[options, fn]`. */
+export function optionsAndFn<F extends (...args: never[]) => unknown>(optionsOrFn: CassetteOptions | F, maybeFn: F | undefined): [CassetteOptions, F] {
+  const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn];
+  if (typeof fn !== 'function') throw new TypeError('tapedeck: withCassette([options,] fn): fn must be a function');
+  return [options, fn];
+}
+
 /** The cassette path of a test: `options.path`, else `<dir>/__cassettes__/<file>/<describe › test>.json`. */
 export function cassettePathOf(options: CassetteOptions, testFile: string, names: readonly string[]): string {
   if (options.path !== undefined) return isAbsolute(options.path) ? options.path : resolve(dirname(testFile), options.path);

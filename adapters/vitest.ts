@@ -1,7 +1,7 @@
 // tapedeck/vitest: `test('name', withCassette(async (cassette) => { ... }))`.
 import { afterAll, type TestContext } from 'vitest';
 import { withCassette as runWithCassette, type ToolCallCassette } from '../src/index.js';
-import { cassettePathOf, relativeToCwd, rerunCommand, summarizeFile, interceptForFile, type CassetteOptions } from './runner.js';
+import { cassettePathOf, optionsAndFn, relativeToCwd, rerunCommand, summarizeFile, interceptForFile, type CassetteOptions } from './runner.js';
 
 export type { CassetteOptions } from './runner.js';
 
@@ -25,8 +25,7 @@ interceptForFile(afterAll);
 export function withCassette(fn: CassetteTestFn): VitestTestFn;
 export function withCassette(options: CassetteOptions, fn: CassetteTestFn): VitestTestFn;
 export function withCassette(optionsOrFn: CassetteOptions | CassetteTestFn, maybeFn?: CassetteTestFn): VitestTestFn {
-  const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn];
-  if (typeof fn !== 'function') throw new TypeError('tapedeck: withCassette([options,] fn): fn must be a function');
+  const [options, fn] = optionsAndFn(optionsOrFn, maybeFn);
   // The first parameter stays destructured: vitest reads it to decide which test.extend fixtures to set up,
   // and rejects a plain identifier when the test has fixtures.
   return async function tapedeckTest({ task }: TestContext): Promise<void> {
