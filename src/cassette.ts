@@ -2,6 +2,7 @@ import { diffJson, formatDifference, preview } from './diff.js';
 import { ReplayError, type NearestCall } from './errors.js';
 import { SCHEMA_VERSION, parseCassetteFile, type CassetteFile, type CassetteMeta, type Entry, type EntryResult } from './format.js';
 import { hashJson, sha256, toJsonValue, type JsonValue } from './hash.js';
+import { omitPaths } from './json-path.js';
 import { assertNoSecrets } from './redact.js';
 import { fileStore, stableStringify } from './store.js';
 
@@ -21,15 +22,16 @@ export interface ResolvedCall {
 const resolvedCalls = new WeakSet<object>();
 
 /**
- * Normalises and hashes a call's args once (throws `args-not-json` with the JSON path); pass the result
- * to several cassette methods to avoid hashing the same args again.
+ * Normalises and hashes a call's args once (throws `args-not-json` with the JSON path), leaving out the
+ * `ignore` JSON paths; pass the result to several cassette methods to avoid hashing the same args again.
  */
-export function resolveCall(call: CallKey): ResolvedCall {
+export function resolveCall(call: CallKey, ignore: readonly string[] = []): ResolvedCall {
   if (resolvedCalls.has(call)) return call as ResolvedCall;
   if (typeof call.toolId !== 'string' || call.toolId === '') {
     throw new ReplayError('invalid-args', `tapedeck: toolId must be a non-empty string, got ${preview(call.toolId)}.`);
   }
-  const args = toJsonValue(call.args, 'args');
+  const normalized = toJsonValue(call.args, 'args');
+  const args = ignore.length === 0 ? normalized : omitPaths(normalized, ignore);
   const resolved = Object.freeze({ toolId: call.toolId, args, argsHash: hashJson(args) });
   resolvedCalls.add(resolved);
   return resolved;

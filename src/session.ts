@@ -102,8 +102,7 @@ export class CassetteSession {
   /** Makes, replays, records or verifies one call, as the mode and the cassette say. */
   async call<T>(spec: SessionCall<T>): Promise<T> {
     const live = () => runOutsideSession(spec.live);
-    const ignore = this.options.ignore ?? [];
-    const call = resolveCall({ toolId: spec.toolId, args: ignore.length ? omitPaths(toJsonValue(spec.args), ignore) : spec.args });
+    const call = resolveCall({ toolId: spec.toolId, args: spec.args }, this.options.ignore);
     const action = decide(this.mode, { recorded: this.cassette.has(call), fileExisted: this.#fileExisted });
     if (action !== 'live') this.#checkSignature(call, spec.signature);
     const decode = spec.decode ?? ((stored: unknown) => stored as T);
