@@ -18,5 +18,7 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   sourcemap: false,
+  // ci-info's catalogue is bundled: its JSON would otherwise need an import attribute in the ESM build.
+  noExternal: ['ci-info'],
   external: ['msw', 'msw/node', /^@mswjs\/interceptors/, 'vitest', '@jest/globals'],
 });

@@ -1,7 +1,18 @@
 // tapedeck/jest: `test('name', withCassette(async (cassette) => { ... }))`.
 import { afterAll, expect } from '@jest/globals';
-import { withCassette as runWithCassette, type ToolCallCassette } from '../src/index.js';
-import { cassettePathOf, optionsAndFn, escapeRegExp, relativeToCwd, rerunCommand, summarizeFile, interceptForFile, type CassetteOptions } from './runner.js';
+import type { ToolCallCassette } from '../src/index.js';
+import { runScope } from '../src/with-cassette.js';
+import {
+  assertionsFailed,
+  cassettePathOf,
+  openFileScope,
+  optionsAndFn,
+  escapeRegExp,
+  relativeToCwd,
+  rerunCommand,
+  summarizeFile,
+  type CassetteOptions,
+} from './runner.js';
 
 export type { CassetteOptions } from './runner.js';
 
@@ -21,8 +32,9 @@ interface CircusBlock {
 }
 
 // Importing the adapter is the whole setup: each test file that uses it prints one tapedeck line at its end.
-summarizeFile(afterAll);
-interceptForFile(afterAll);
+// Intercepts from now on; calls outside any test (module top level, beforeAll, afterAll) go to the file's own cassette.
+const fileScope = openFileScope(afterAll, 'jest', expect.getState().testPath);
+summarizeFile(afterAll, fileScope);
 
 /**
  * Wraps a test body so it runs with its own cassette: `<test dir>/__cassettes__/<file>/<describe › test>.json`,
@@ -42,7 +54,20 @@ export function withCassette<A extends unknown[]>(optionsOrFn: CassetteOptions |
     const path = cassettePathOf(options, testFile, names);
     // jest reads the file argument as a RegExp too.
     const fix = rerunCommand('jest', escapeRegExp(relativeToCwd(testFile)), names);
-    await runWithCassette({ ...options, path, fix }, (cassette) => fn(cassette, ...args));
+    // jest >= 30: the running test's own entry, where jest-circus puts its errors (a timeout's included).
+    const entry = state.currentTestIdentity?.() as { errors?: unknown[] } | undefined;
+    const running = state.currentTestName;
+    // expect.assertions(n) / hasAssertions() are checked after the body returned. A test abandoned on a
+    // timeout has the timeout among its errors (jest < 30: finds another test running when its body returns).
+    const failed = () => {
+      const now = expect.getState();
+      if (assertionsFailed(now)) return true;
+      return entry !== undefined ? (entry.errors?.length ?? 0) > 0 : now.currentTestName !== running;
+    };
+    await runScope(
+      { ...options, path, fix, name: names.join(' › '), failed, ...(fileScope ? { onLateFailure: (e) => fileScope.lateFailure(e) } : {}) },
+      (cassette) => fn(cassette, ...args),
+    );
   };
 }
 

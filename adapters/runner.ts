@@ -4,6 +4,7 @@ import { cassettePathFor, formatSummary, installHttp, runStats, type WithCassett
 import { effectiveOptions } from '../src/config.js';
 import { statsSince } from '../src/report.js';
 import { reportFileToRun } from '../src/run-totals.js';
+import { FileScope, fileCassettePath } from '../src/file-scope.js';
 
 /** Options of the adapters' `withCassette`: anything the core takes; `path` is optional (default: DESIGN section 7). */
 export type CassetteOptions = Omit<WithCassetteOptions, 'path' | 'fix'> & {
@@ -59,20 +60,54 @@ export function rerunCommand(runner: string, fileArg: string, names: readonly st
  * prints the difference since the adapter was loaded (the same thing when the runner isolates files, which
  * both do by default).
  */
-export function summarizeFile(afterAll: (fn: () => void) => void, print: (line: string) => void = console.log): void {
+export function summarizeFile(afterAll: (fn: () => Promise<void>) => void, fileScope: FileScope | undefined, print: (line: string) => void = console.log): void {
   const start = runStats();
-  afterAll(() => {
-    const file = statsSince(start);
-    // With tapedeck's reporter in the run, it prints one line for all the files instead.
-    if (file.cassettes > 0 && !reportFileToRun(file)) print(formatSummary(file));
+  afterAll(async () => {
+    // The file's own cassette first, so its calls are in the line (one hook: runners order hooks differently).
+    try {
+      await fileScope?.finish();
+    } finally {
+      const file = statsSince(start);
+      // With tapedeck's reporter in the run, it prints one line for all the files instead.
+      if (file.cassettes > 0 && !reportFileToRun(file)) print(formatSummary(file));
+    }
   });
 }
 
 /**
  * Starts HTTP interception as the adapter is imported, before the test file's own imports build SDK
- * clients (they take `fetch` when constructed), and stops it when the file is done: nothing stays patched.
+ * clients (they take `fetch` when constructed), and opens the test file's own cassette (DESIGN section 10)
+ * for calls made outside any test ({@link summarizeFile} ends it). Interception and the seal last until the
+ * next test file starts in the process.
  */
-export function interceptForFile(afterAll: (fn: () => Promise<void>) => void): void {
-  const release = installHttp();
-  afterAll(release);
+export function openFileScope(afterAll: (fn: () => Promise<void>) => void, runner: string, testFile: string | undefined): FileScope | undefined {
+  const releaseHttp = installHttp();
+  if (testFile === undefined) {
+    afterAll(releaseHttp);
+    return undefined;
+  }
+  // Ended by summarizeFile's hook, which prints the file's line after it.
+  const scope = new FileScope({
+    path: () => fileCassettePath(testFile, effectiveOptions({}).cassetteDir),
+    fix: `RECORD=1 npx ${runner} ${shellArg(relativeToCwd(testFile))}`,
+    alsoRelease: releaseHttp,
+  });
+  return scope;
+}
+
+/** The part of `expect.getState()` both runners share that counts assertions. */
+export interface AssertionState {
+  assertionCalls?: number;
+  expectedAssertionsNumber?: number | null;
+  isExpectingAssertions?: boolean;
+}
+
+/**
+ * Whether `expect.assertions(n)` / `expect.hasAssertions()` will fail the test: both runners check them
+ * only after the test body returned, which is after tapedeck would have saved.
+ */
+export function assertionsFailed(state: AssertionState): boolean {
+  const calls = state.assertionCalls ?? 0;
+  if (typeof state.expectedAssertionsNumber === 'number' && calls !== state.expectedAssertionsNumber) return true;
+  return state.isExpectingAssertions === true && calls === 0;
 }

@@ -1,7 +1,17 @@
 // tapedeck/vitest: `test('name', withCassette(async (cassette) => { ... }))`.
-import { afterAll, type TestContext } from 'vitest';
-import { withCassette as runWithCassette, type ToolCallCassette } from '../src/index.js';
-import { cassettePathOf, optionsAndFn, relativeToCwd, rerunCommand, summarizeFile, interceptForFile, type CassetteOptions } from './runner.js';
+import { afterAll, expect, type TestContext } from 'vitest';
+import type { ToolCallCassette } from '../src/index.js';
+import { runScope } from '../src/with-cassette.js';
+import {
+  assertionsFailed,
+  cassettePathOf,
+  openFileScope,
+  optionsAndFn,
+  relativeToCwd,
+  rerunCommand,
+  summarizeFile,
+  type CassetteOptions,
+} from './runner.js';
 
 export type { CassetteOptions } from './runner.js';
 
@@ -14,8 +24,9 @@ export type VitestTestFn = (context: TestContext) => Promise<void>;
 type Task = TestContext['task'];
 
 // Importing the adapter is the whole setup: each test file that uses it prints one tapedeck line at its end.
-summarizeFile(afterAll);
-interceptForFile(afterAll);
+// Intercepts from now on; calls outside any test (module top level, beforeAll, afterAll) go to the file's own cassette.
+const fileScope = openFileScope(afterAll, 'vitest run', expect.getState().testPath);
+summarizeFile(afterAll, fileScope);
 
 /**
  * Wraps a test body so it runs with its own cassette: `<test dir>/__cassettes__/<file>/<describe › test>.json`,
@@ -41,7 +52,14 @@ export function withCassette(optionsOrFn: CassetteOptions | CassetteTestFn, mayb
     const names = namePath(task);
     const path = cassettePathOf(options, testFile, names);
     const fix = rerunCommand('vitest run', relativeToCwd(testFile), names);
-    await runWithCassette({ ...options, path, fix }, (cassette) => fn(cassette, context));
+    // expect.soft failures and timeouts mark the task failed; expect.assertions(n) is checked after the body.
+    // vitest counts assertions on the test's own expect only once the test has touched it (`_local`).
+    const assertions = () => ((context as { _local?: boolean })._local === true ? context.expect : expect).getState();
+    const failed = () => task.result?.state === 'fail' || (task.result?.errors?.length ?? 0) > 0 || assertionsFailed(assertions());
+    await runScope(
+      { ...options, path, fix, name: names.join(' › '), failed, ...(fileScope ? { onLateFailure: (e) => fileScope.lateFailure(e) } : {}) },
+      (cassette) => fn(cassette, context),
+    );
   };
 }
 

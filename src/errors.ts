@@ -12,7 +12,11 @@ export type ReplayReason =
   | 'drift'
   | 'cassette-conflict'
   | 'invalid-mode'
-  | 'invalid-args';
+  | 'invalid-args'
+  | 'network-in-replay'
+  | 'network-unrecorded'
+  | 'http-unavailable'
+  | 'session-closed';
 
 /** A recorded call that resembles a missed one, with how its args differ (path: recorded -> called). */
 export interface NearestCall {

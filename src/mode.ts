@@ -1,3 +1,4 @@
+import ciVendors from 'ci-info/vendors.json' with { type: 'json' };
 import { ReplayError } from './errors.js';
 
 /** How a cassette treats calls (DESIGN section 4). */
@@ -24,36 +25,83 @@ const RECORD_VALUES: Readonly<Record<string, Mode>> = {
 /** Modes that write the cassette file. */
 export const WRITING_MODES: ReadonlySet<Mode> = new Set<Mode>(['auto', 'record', 'new']);
 
-/** True when `CI` is set to anything but `false`, `0` or the empty string. */
-export function isCI(env: ModeEnv = process.env): boolean {
-  const ci = env.CI?.trim().toLowerCase();
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+/** One CI service of ci-info's catalogue (the detector jest uses): the variables that identify it. */
+interface Vendor {
+  name: string;
+  env: VendorEnv | VendorEnv[];
+}
+type VendorEnv = string | { env: string; includes: string } | { any: string[] } | Record<string, string>;
+
+// Variables ci-info reads as "some CI" before it looks for a named service (Jenkins' BUILD_ID, ...).
+const GENERIC_CI = ['BUILD_ID', 'BUILD_NUMBER', 'CI', 'CI_APP_ID', 'CI_BUILD_ID', 'CI_BUILD_NUMBER', 'CI_NAME', 'CONTINUOUS_INTEGRATION', 'RUN_ID'];
+
+function present(env: ModeEnv, name: string): boolean {
+  const value = env[name];
+  return value !== undefined && value !== '';
+}
+
+function vendorMatches(env: ModeEnv, vendor: Vendor): boolean {
+  const checks = Array.isArray(vendor.env) ? vendor.env : [vendor.env];
+  return checks.every((check) => {
+    if (typeof check === 'string') return present(env, check);
+    if ('includes' in check && typeof check.includes === 'string' && typeof check.env === 'string') return env[check.env]?.includes(check.includes) === true;
+    if ('any' in check && Array.isArray(check.any)) return check.any.some((name) => present(env, name));
+    return Object.entries(check as Record<string, string>).every(([name, value]) => env[name] === value);
+  });
 }
 
 /**
- * Resolves the mode from `RECORD` and `CI` (the only place tapedeck reads `process.env`). Under CI the
- * default is `replay`, and a writing mode throws `record-forbidden-in-ci` unless
- * `TAPEDECK_ALLOW_CI_RECORD=1`. An unknown `RECORD` value throws, listing the valid ones.
+ * Why this environment is CI, as `CI=true` or `Jenkins: JENKINS_URL`-like text, or `undefined` when it is not.
+ * Detection is ci-info's (its catalogue of services, as jest uses it), evaluated on `env` so it can be
+ * tested; `CI=false` or `CI=0` turns it off whatever else is set.
  */
-export function resolveMode(env: ModeEnv = process.env): Mode {
-  const raw = env.RECORD ?? '';
+export function ciReason(env: ModeEnv = process.env): string | undefined {
+  const ci = env.CI?.trim().toLowerCase();
+  if (ci === 'false' || ci === '0') return undefined;
+  const vendor = (ciVendors as Vendor[]).find((v) => vendorMatches(env, v));
+  if (vendor !== undefined) return `${vendor.name}: ${[vendor.env].flat().map((e) => (typeof e === 'string' ? e : Object.keys(e)[0])).join(', ')}`;
+  const generic = GENERIC_CI.find((name) => present(env, name));
+  return generic === undefined ? undefined : `${generic}=${env[generic]}`;
+}
+
+/** True when the environment is CI (see {@link ciReason}): any CI service ci-info knows, or `CI` set and not `false`/`0`. */
+export function isCI(env: ModeEnv = process.env): boolean {
+  return ciReason(env) !== undefined;
+}
+
+/** Reads `RECORD` into a mode; an unknown value throws `invalid-mode`, listing the valid ones. */
+function parseMode(raw: string, source: string): Mode {
   const key = raw.trim().toLowerCase();
   // Own keys only: RECORD=constructor or __proto__ must not find Object.prototype's members.
   const mode = Object.hasOwn(RECORD_VALUES, key) ? RECORD_VALUES[key] : undefined;
-  if (mode === undefined) {
-    throw new ReplayError(
-      'invalid-mode',
-      `tapedeck: RECORD=${JSON.stringify(raw)} is not a mode tapedeck knows.\n` +
-        `  valid: RECORD unset (auto), RECORD=0 or none (replay), RECORD=1 or all (re-record), RECORD=new (append missing),\n` +
-        `         RECORD=off (passthrough: live, nothing written), RECORD=verify (live, compared with the cassette).`,
-    );
-  }
-  if (!isCI(env)) return mode;
+  if (mode !== undefined) return mode;
+  throw new ReplayError(
+    'invalid-mode',
+    `tapedeck: ${source}=${JSON.stringify(raw)} is not a mode tapedeck knows.\n` +
+      `  valid: RECORD unset (auto), RECORD=0 or none (replay), RECORD=1 or all (re-record), RECORD=new (append missing),\n` +
+      `         RECORD=off (passthrough: live, nothing written), RECORD=verify (live, compared with the cassette).\n` +
+      `  (as a \`mode\` option: 'auto', 'replay', 'record', 'new', 'passthrough', 'verify')`,
+  );
+}
+
+/**
+ * Resolves the mode (the only place tapedeck reads `process.env`): `requested` (an explicit `mode`
+ * option) or else `RECORD`, then the CI rule, which binds both. Under CI, `auto` means `replay`, and a
+ * writing mode (`record`, `new`) throws `record-forbidden-in-ci` unless `TAPEDECK_ALLOW_CI_RECORD=1`. An
+ * unknown value throws `invalid-mode`, listing the valid ones.
+ */
+export function resolveMode(env: ModeEnv = process.env, requested?: Mode): Mode {
+  const source = requested === undefined ? 'RECORD' : 'mode';
+  const raw = requested ?? env.RECORD ?? '';
+  const mode = parseMode(String(raw), source);
+  const ci = ciReason(env);
+  if (ci === undefined) return mode;
   if (mode === 'auto') return 'replay';
   if (WRITING_MODES.has(mode) && env.TAPEDECK_ALLOW_CI_RECORD !== '1') {
+    const asked = requested === undefined ? `RECORD=${raw}` : `withCassette({ mode: '${raw}' })`;
     throw new ReplayError(
       'record-forbidden-in-ci',
-      `tapedeck: RECORD=${raw} asks to record, but CI is set (CI=${env.CI}): under CI cassettes are replay-only and nothing is written.\n` +
+      `tapedeck: record-forbidden-in-ci: ${asked} asks to record, but CI is set (${ci}): under CI cassettes are replay-only and nothing is written.\n` +
         `  fix: record locally and commit the cassettes, or set TAPEDECK_ALLOW_CI_RECORD=1 if this CI job is meant to record.`,
     );
   }

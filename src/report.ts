@@ -7,6 +7,8 @@ export interface CassetteStats {
   recorded: number;
   live: number;
   misses: number;
+  /** `verify` mode: calls whose live answer differed from the recording. */
+  drift: number;
   unused: number;
   written: number;
   /** Tokens that replayed LLM responses report, per model: tokens replayed instead of spent. */
@@ -15,7 +17,7 @@ export interface CassetteStats {
 
 type Counter = Exclude<keyof CassetteStats, 'tokens'>;
 
-const zero = (): CassetteStats => ({ cassettes: 0, replayed: 0, recorded: 0, live: 0, misses: 0, unused: 0, written: 0, tokens: {} });
+const zero = (): CassetteStats => ({ cassettes: 0, replayed: 0, recorded: 0, live: 0, misses: 0, drift: 0, unused: 0, written: 0, tokens: {} });
 
 let totals = zero();
 
@@ -67,6 +69,7 @@ export function formatSummary(stats: CassetteStats): string {
     `${stats.recorded} recorded`,
     `${stats.live} live`,
     `${stats.misses} miss${stats.misses === 1 ? '' : 'es'}`,
+    ...(stats.drift > 0 ? [`${stats.drift} drift`] : []),
     `${stats.unused} unused`,
     `${stats.written} written`,
   ];

@@ -58,6 +58,21 @@ export interface SessionInit {
   loaded: { cassette: ToolCallCassette; text: string } | null;
   /** The command that re-records this test, e.g. `RECORD=1 npx vitest run a.test.ts -t "name"`. */
   fix?: string;
+  /** The test's name as the runner shows it (`describe › test`), for messages. */
+  name?: string;
+  /** Count this cassette in the run's summary only once a call used it (a test file's own cassette). */
+  countWhenUsed?: boolean;
+  /**
+   * Keep serving calls after `finish()`, saving each one recorded then (a test file's own cassette: jest
+   * runs a user's `afterAll` hooks after the adapter's, in the order they were declared). Such a session
+   * reports no unused entries: which of a file's own calls run depends on which of its tests were selected.
+   */
+  lingers?: boolean;
+  /**
+   * Where a problem goes that arrives after this session finished (a call made in its async context by
+   * a queue or pool created outside the test): the test file's own cassette, which fails at its end.
+   */
+  onLateFailure?: (error: ReplayError) => void;
   store?: CassetteStore;
 }
 
@@ -74,10 +89,19 @@ export class CassetteSession {
   /** Problems to report when the test ends, even if the code under test caught them. */
   readonly failures: ReplayError[] = [];
   readonly #fileExisted: boolean;
-  readonly #loadedText: string | null;
+  #loadedText: string | null;
+  readonly #lingers: boolean;
+  /** Finished, but still serving calls (see `lingers`). */
+  #lingering = false;
   readonly #original: ToolCallCassette | null;
   readonly #fix: string | undefined;
   readonly #store: CassetteStore;
+  readonly #name: string | undefined;
+  readonly #onLateFailure: ((error: ReplayError) => void) | undefined;
+  /** Connections refused by the seal, by `host:port`: each is reported once. */
+  readonly #refused = new Map<string, ReplayError>();
+  /** `passthrough` mode: connections that bypassed interception, already counted live. */
+  readonly #liveSockets = new WeakSet<object>();
   #changed = false;
   #closed = false;
 
@@ -86,6 +110,9 @@ export class CassetteSession {
     this.mode = init.mode;
     this.options = init.options;
     this.#fix = init.fix;
+    this.#name = init.name;
+    this.#lingers = init.lingers === true;
+    this.#onLateFailure = init.onLateFailure;
     this.#store = init.store ?? fileStore;
     this.#fileExisted = init.loaded !== null;
     // The file's text serves the conflict check and skipping an identical write, so it is kept only where
@@ -96,11 +123,13 @@ export class CassetteSession {
     base.source = init.path;
     // `record` rewrites the file from scratch (unused entries dropped) but keeps unknown fields.
     this.cassette = init.mode === 'record' ? base.emptyCopy() : base;
-    this.stats.cassettes = 1;
+    this.stats.cassettes = init.countWhenUsed === true ? 0 : 1;
   }
 
   /** Makes, replays, records or verifies one call, as the mode and the cassette say. */
   async call<T>(spec: SessionCall<T>): Promise<T> {
+    if (this.#closed) throw this.#late(spec.toolId);
+    this.stats.cassettes = 1;
     const live = () => runOutsideSession(spec.live);
     const call = resolveCall({ toolId: spec.toolId, args: spec.args }, this.options.ignore);
     const action = decide(this.mode, { recorded: this.cassette.has(call), fileExisted: this.#fileExisted });
@@ -131,6 +160,7 @@ export class CassetteSession {
         try {
           const value = await live();
           fill(this.#encode(spec, value));
+          if (this.#lingering) await this.#save();
           return value;
         } catch (error) {
           if (!isReplayError(error)) fill({ ok: false, error: serializeError(error) });
@@ -158,8 +188,82 @@ export class CassetteSession {
   }
 
   #encode<T>(spec: SessionCall<T>, value: T): EntryResult {
-    const stored = toJsonValue(spec.encode ? spec.encode(value) : value, 'output', { lenient: true });
+    let stored: unknown;
+    try {
+      stored = toJsonValue(spec.encode ? spec.encode(value) : value, 'output', { lenient: true });
+    } catch (error) {
+      // Fails the test even if the code under test catches it: otherwise the recording run passes
+      // without the entry, and the next run misses it with no hint why.
+      if (isReplayError(error)) this.#fail(error);
+      throw error;
+    }
     return stored === undefined ? { ok: true } : { ok: true, value: stored };
+  }
+
+  /** The problem of a call (or connection) that arrived after this test finished: thrown, and reported to the file. */
+  #late(what: string): ReplayError {
+    const test = this.#name === undefined ? this.path : `"${this.#name}" (${this.path})`;
+    const error = new ReplayError(
+      'session-closed',
+      `tapedeck: session-closed: ${what} was called in the async context of test ${test}, which had already finished.\n` +
+        `  Its cassette is closed, so the call can be neither replayed nor recorded. The usual cause is a queue, pool or\n` +
+        `  client created outside the test (at module level) that runs later work in the context of the test that first used it.\n` +
+        `  fix: create the queue or pool inside each test (or in beforeEach), or run its work with AsyncResource.bind() from the calling test.`,
+      { toolId: what, cassettePath: this.path },
+    );
+    this.#onLateFailure?.(error);
+    return error;
+  }
+
+  /**
+   * The seal's verdict on a connection that did not go through tapedeck (see src/http/seal.ts): in
+   * `passthrough` mode it is allowed and counted live; otherwise it is refused with a test failure that
+   * names the likely cause (`unavailable`: interception could not be established here, and why).
+   */
+  bypassedNetwork(target: { host: string; port: number }, unavailable: string | undefined, socket?: object): ReplayError | undefined {
+    const where = `${target.host}:${target.port}`;
+    if (this.#closed) return this.#late(`a connection to ${where}`);
+    if (this.mode === 'passthrough') {
+      // Counted once per connection this scope used (its writes are not requests one to one).
+      if (socket === undefined || !this.#liveSockets.has(socket)) this.stats.live++;
+      if (socket !== undefined) this.#liveSockets.add(socket);
+      return undefined;
+    }
+    const known = this.#refused.get(where);
+    if (known !== undefined) return known;
+    const fix = this.#fix ?? 'RECORD=1 <your test command>';
+    const allow = `configure({ passthrough: ['${where}'] })`;
+    let error: ReplayError;
+    if (unavailable !== undefined) {
+      error = new ReplayError(
+        'http-unavailable',
+        `tapedeck: http-unavailable: a connection to ${where} was refused: HTTP cannot be taped here, and tapedeck never lets a call out untaped.\n` +
+          `  cassette: ${this.path}\n  why: ${unavailable}\n` +
+          `  fix: ${unavailable.includes('install') ? 'install what is named above, then ' : ''}re-run; to let this host through untaped, ${allow}.`,
+        { cassettePath: this.path },
+      );
+    } else {
+      const replaying = this.mode === 'replay' || this.mode === 'verify';
+      const reason = replaying ? 'network-in-replay' : 'network-unrecorded';
+      const what = replaying
+        ? `tapedeck: network-in-replay: a connection to ${where} was refused: this cassette replays, and nothing may reach the network.\n`
+        : `tapedeck: network-unrecorded: a connection to ${where} was refused: it did not go through tapedeck, so it could not be recorded (mode: ${this.mode}).\n`;
+      error = new ReplayError(
+        reason,
+        what +
+          `  cassette: ${this.path}\n` +
+          `  The request bypassed tapedeck's interception. Likely causes:\n` +
+          `    - an SDK client (openai, @anthropic-ai/sdk, ...) built before tapedeck was imported: it captured fetch first.\n` +
+          `      Import 'tapedeck/vitest' (or 'tapedeck/jest') above the module that builds the client, or in a setup file.\n` +
+          `    - a client with a dispatcher or agent of its own (undici.request, a second copy of undici), or a worker thread.\n` +
+          `    - a database or other TCP service the test uses on purpose: allow it with ${allow}.\n` +
+          `  fix: ${replaying ? `after fixing the cause, re-record: ${fix}` : `fix the cause, then re-run: ${fix}`}`,
+        { cassettePath: this.path, ...(this.#fix ? { fix: this.#fix } : {}) },
+      );
+    }
+    this.#refused.set(where, error);
+    this.#fail(error);
+    return error;
   }
 
   #checkSignature(call: ResolvedCall, signature: string | undefined): void {
@@ -185,6 +289,7 @@ export class CassetteSession {
       limit: 20,
     }).map((d) => formatDifference(d));
     if (differences.length === 0) return;
+    this.stats.drift++;
     this.#fail(
       new ReplayError(
         'drift',
@@ -213,7 +318,10 @@ export class CassetteSession {
     if (first === undefined || first === error) return error;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     first.message += `\n  (the test then failed with: ${message.split('\n')[0]})`;
-    if (first.cause === undefined) Object.defineProperty(first, 'cause', { value: error, configurable: true, writable: true });
+    // The test's error may carry this one as a cause already (a refused socket's error inside fetch's).
+    let chained = false;
+    for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 20 && !chained; cause = cause.cause, depth++) chained = cause === first;
+    if (first.cause === undefined && !chained) Object.defineProperty(first, 'cause', { value: error, configurable: true, writable: true });
     return first;
   }
 
@@ -228,8 +336,9 @@ export class CassetteSession {
    * the mode writes and something changed.
    */
   async finish(outcome: 'passed' | 'failed'): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#closed || this.#lingering) return;
+    if (this.#lingers) this.#lingering = true;
+    else this.#closed = true;
     try {
       if (outcome === 'failed') return;
       const first = this.failures[0];
@@ -246,7 +355,7 @@ export class CassetteSession {
         throw first;
       }
       this.#reportEnvironmentDrift();
-      const unused = this.mode === 'record' || this.mode === 'passthrough' ? [] : this.cassette.unused();
+      const unused = this.mode === 'record' || this.mode === 'passthrough' || this.#lingers ? [] : this.cassette.unused();
       this.stats.unused = unused.length;
       // Noted beside the cassette (cleared when none), so `tapedeck prune` can drop them later.
       // Not in replay-only modes: under CI nothing is ever written.
@@ -283,6 +392,7 @@ export class CassetteSession {
     const text = this.cassette.serialize(this.path);
     if (text === this.#loadedText) return;
     await this.#store.save(this.path, text, { expected: this.#loadedText });
+    this.#loadedText = text;
     this.stats.written = 1;
   }
 

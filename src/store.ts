@@ -27,6 +27,11 @@ export const fileStore: CassetteStore = { load: loadJsonFile, save: saveAtomic }
 
 /** Reads and parses a JSON file; `null` when it does not exist. */
 export async function loadJsonFile(path: string): Promise<StoredText | null> {
+  return loadJsonFileSync(path);
+}
+
+/** {@link loadJsonFile}, synchronously (a scope is opened synchronously on the first call that needs it). */
+export function loadJsonFileSync(path: string): StoredText | null {
   let text: string;
   try {
     // Synchronous on purpose: every taped test starts with this read, and for a cassette-sized file the

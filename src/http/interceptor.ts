@@ -21,7 +21,7 @@ import { answer, unmark } from './route.js';
 /** The parts of @mswjs/interceptors tapedeck uses (structural, so any 0.x release that has them works). */
 interface RequestEvent {
   request: Request;
-  controller: { readyState: number; respondWith(response: Response): void };
+  controller: { readyState: number; respondWith(response: Response): void; errorWith?(reason: Error): void };
 }
 type RequestListener = (event: RequestEvent) => Promise<void>;
 interface Emitter {
@@ -158,7 +158,11 @@ async function onRequest({ request, controller }: RequestEvent): Promise<void> {
   // With `mswServer`, tapedeck's handler in the user's server has answered already, unless their server
   // is not in front of this listener (jest loads it in the test file's sandbox, apart from this one).
   const result = await answer(request, session);
-  if (result !== 'passthrough') controller.respondWith(result);
+  if (result === 'passthrough') return;
+  if (result instanceof Response) controller.respondWith(result);
+  // errorWith keeps the cause (fetch rejects with `TypeError: Failed to fetch` and it as `cause`).
+  else if (controller.errorWith !== undefined) controller.errorWith(result.networkError);
+  else controller.respondWith(Response.error());
 }
 
 Object.defineProperty(onRequest, LISTENER, { value: true });

@@ -28,7 +28,9 @@ function build(msw: Msw): unknown {
     const session = currentSession();
     if (session === undefined) return undefined; // outside any cassette: the user's server decides
     const result = await answer(request, session);
-    return result === 'passthrough' ? msw.passthrough() : result;
+    if (result === 'passthrough') return msw.passthrough();
+    // An msw handler cannot fail a request with a cause; a network error is the closest it has.
+    return result instanceof Response ? result : Response.error();
   });
 }
 

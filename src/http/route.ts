@@ -1,13 +1,15 @@
 import type { HostMatcher } from '../config.js';
+import { isReplayError, type ReplayError } from '../errors.js';
 import type { CassetteSession } from '../session.js';
 import { addUsage, responseUsage } from '../usage.js';
 import { requestToCall, responseToStored, storedToResponse, verifyView, type StoredResponse } from './exchange.js';
 
 /**
- * What tapedeck does with an intercepted request: answer it (a replayed or just-recorded response, or
- * `Response.error()` for a network error), or let it through to the network (a `passthrough` host).
+ * What tapedeck does with an intercepted request: answer it (a replayed or just-recorded response),
+ * fail it as a network error (`{ networkError }`: a recorded one, with its cause), or let it through to
+ * the network (a `passthrough` host).
  */
-export type Answer = Response | 'passthrough';
+export type Answer = Response | { networkError: Error } | 'passthrough';
 
 /** msw's convention for a request its listeners must let through untouched (msw's `bypass()`). */
 const BYPASS = 'msw/passthrough';
@@ -23,7 +25,7 @@ export async function answer(request: Request, session: CassetteSession): Promis
       toolId: key.toolId,
       args: key.args,
       // Each redirect hop is its own exchange, so the client follows them on replay as it did live.
-      live: async () => responseToStored(await fetch(bypass(request)), options),
+      live: async () => responseToStored(await fetch(bypass(request)).catch(rethrowCause), options),
       compareView: verifyView,
       // storedToResponse only reads the recording to build a new Response: no copy needed.
       readOnly: true,
@@ -34,11 +36,41 @@ export async function answer(request: Request, session: CassetteSession): Promis
       },
     });
     return storedToResponse(stored, options);
-  } catch {
-    // A recorded network error, or a miss the session has already noted (it fails the test at the end
-    // with the full explanation): either way the client sees a network error, never an HTTP 500.
-    return Response.error();
+  } catch (error) {
+    // tapedeck's own problem (a miss, a closed session, ...): the session has noted it and fails the test
+    // at its end with the full explanation; the client gets an answer it will not retry.
+    if (isReplayError(error)) return tapedeckAnswer(error);
+    // A network error, recorded or live: the client sees a network error with its cause, never an HTTP 500,
+    // shaped as Node's own fetch reports one (`TypeError: fetch failed`, the socket's error as `cause`).
+    return { networkError: new TypeError('fetch failed', { cause: error }) };
   }
+}
+
+/**
+ * fetch reports every network failure as `TypeError: fetch failed` with the real one (`connect
+ * ECONNREFUSED 127.0.0.1:4010`) as its cause: that cause is what is recorded and what the client's own
+ * fetch rejects with (as its cause) on replay.
+ */
+function rethrowCause(error: unknown): never {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  throw error instanceof TypeError && cause instanceof Error ? cause : error;
+}
+
+/** The status of tapedeck's own answers: outside what SDKs and HTTP clients retry (5xx up to 504, 408, 429). */
+export const TAPEDECK_STATUS = 599;
+
+/**
+ * The answer to a request tapedeck refuses (a miss, ...): one the openai and Anthropic SDKs do not retry
+ * (`x-should-retry: false`, which both honour before their status rules), so a miss costs no backoff and is
+ * reported once, with the explanation as the error message both SDKs show (`error.message`, `message`).
+ */
+function tapedeckAnswer(error: ReplayError): Response {
+  const body = { type: 'error', message: error.message, error: { type: 'tapedeck_error', code: error.reason, message: error.message } };
+  return new Response(JSON.stringify(body), {
+    status: TAPEDECK_STATUS,
+    statusText: `tapedeck ${error.reason}`,
+    headers: { 'content-type': 'application/json', 'x-should-retry': 'false', 'x-tapedeck-error': error.reason },
+  });
 }
 
 /**
