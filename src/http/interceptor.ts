@@ -4,6 +4,7 @@ import { currentSession } from '../context.js';
 import { attachToUserServer } from './msw-server.js';
 import { MISSING_MODULE, explainLoadError, nativeRequire } from './native.js';
 import { answer, unmark } from './route.js';
+import { setHttpUnavailable } from './seal.js';
 
 // tapedeck intercepts through @mswjs/interceptors, the layer msw itself is built on, with one `request`
 // listener: the same patches of node:http, XMLHttpRequest and fetch as msw/node, without msw's handler
@@ -53,6 +54,9 @@ interface Loaded {
   /** The current values of every global the interceptors patch. */
   surface: () => unknown[];
 }
+
+/** Why HTTP cannot be taped when the interceptors cannot be loaded, and what to install. */
+const UNAVAILABLE = 'msw (whose @mswjs/interceptors tapedeck intercepts HTTP with) is not installed: npm install -D msw';
 
 const SPECIFIERS = ['@mswjs/interceptors', '@mswjs/interceptors/ClientRequest', '@mswjs/interceptors/XMLHttpRequest', '@mswjs/interceptors/fetch'];
 
@@ -175,8 +179,11 @@ export async function attachHttp(options: TapedeckOptions): Promise<(() => Promi
   const interceptors = await load();
   if (interceptors === null) {
     if (options.http === true) throw new Error('tapedeck: http: true needs msw (a peer dependency): npm install -D msw');
+    // Not silently: the seal refuses this scope's connections with http-unavailable, saying why.
+    setHttpUnavailable(UNAVAILABLE);
     return undefined;
   }
+  setHttpUnavailable(undefined);
   // The user's server answers first (their handlers, then tapedeck's); tapedeck's own listener, kept
   // after theirs, answers what their server cannot hear (a sandbox of its own under jest).
   if (options.mswServer !== undefined) await attachToUserServer(options.mswServer);
@@ -193,6 +200,7 @@ export async function attachHttp(options: TapedeckOptions): Promise<(() => Promi
 export function installHttp(): () => Promise<void> {
   const sync = loadSync();
   if (sync !== undefined) {
+    setHttpUnavailable(sync === null ? UNAVAILABLE : undefined);
     const release = sync === null ? undefined : hold(sync);
     return async () => release?.();
   }

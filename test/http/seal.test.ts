@@ -7,11 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { request as undiciRequest, Agent as UndiciAgent } from 'undici';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCassette, type Mode } from '../../src/index.js';
 import { connectTarget } from '../../src/http/seal.js';
-import { startServer, type LoopbackServer } from '../helpers/server.js';
+import { deadPort, startServer, type LoopbackServer } from '../helpers/server.js';
+import { startAnthropicFake, startOpenAIFake } from '../helpers/llm-fakes.js';
+import { runStats } from '../../src/report.js';
 
 // Captured before any cassette scope patched fetch: what an SDK client built at a module's top level,
 // before tapedeck was imported, holds on to.
@@ -149,7 +152,6 @@ describe('the other modes', () => {
   });
 
   it('passthrough mode lets a bypassing connection through and counts it live, kept-alive or new', async () => {
-    const { runStats } = await import('../../src/report.js');
     const before = runStats().live;
     const hits = server.hits();
     // The first reuses the connection an earlier test opened outside any scope; the second opens its own.
@@ -178,34 +180,76 @@ describe('the other modes', () => {
 });
 
 describe('cheap, single misses under SDK retries', () => {
-  let llm: LoopbackServer;
-  beforeAll(async () => {
-    llm = await startServer((_req, res) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] }));
-    });
-  });
-  afterAll(() => llm.close());
-
-  it('the openai client with default retries gets one answer it does not retry, and the miss is reported once', async () => {
-    const path = join(dir, 'miss.json');
-    // Built inside each scope: this suite starts interception per scope, not at import as the adapters do.
-    const ask = (content: string) =>
-      new OpenAI({ apiKey: 'test', baseURL: `${llm.url}/v1` }).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
+  /** Records `ask('recorded')`, then replays `ask('changed')`: the miss, and how long it took. */
+  async function missAfterRecording(ask: (content: string) => Promise<unknown>): Promise<{ error: Error | undefined; ms: number }> {
+    const path = join(dir, `miss-${n++}.json`);
     await withCassette({ path, mode: 'auto', ...quiet }, () => ask('recorded'));
     const started = performance.now();
-    const run = withCassette({ path, mode: 'replay', ...quiet }, () => ask('changed'));
-    const error = await run.then(
+    const error = await withCassette({ path, mode: 'replay', ...quiet }, () => ask('changed')).then(
       () => undefined,
       (e: Error) => e,
     );
-    const elapsed = performance.now() - started;
-    expect(error).toMatchObject({ reason: 'cassette-miss' });
-    expect(error?.message).not.toMatch(/more problem/);
-    // The SDK's error carries tapedeck's explanation, so even code that logs it shows the cause.
-    expect((error?.cause as Error | undefined)?.message).toMatch(/599 tapedeck: cassette-miss/);
-    // Not a timing assertion of speed, a guard against the SDK's backoff (about 0.5 s + 1 s with 2 retries).
-    expect(elapsed).toBeLessThan(400);
+    return { error, ms: performance.now() - started };
+  }
+
+  // Clients are built inside each scope: this suite starts interception per scope, not at import as the
+  // adapters do. Both use their default retries (2, with about 0.5 s and 1 s of backoff).
+  it.each([
+    [
+      'openai',
+      startOpenAIFake,
+      (url: string) => (content: string) => new OpenAI({ apiKey: 'test', baseURL: `${url}/v1` }).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] }),
+    ],
+    [
+      '@anthropic-ai/sdk',
+      startAnthropicFake,
+      (url: string) => (content: string) =>
+        new Anthropic({ apiKey: 'test', baseURL: url }).messages.create({ model: 'claude-x', max_tokens: 16, messages: [{ role: 'user', content }] }),
+    ],
+  ] as const)('%s gets one answer it does not retry, and the miss is reported once with its explanation', async (_sdk, start, client) => {
+    const llm = await start();
+    try {
+      const { error, ms } = await missAfterRecording(client(llm.url));
+      expect(error).toMatchObject({ reason: 'cassette-miss' });
+      expect(error?.message).not.toMatch(/more problem/);
+      // The SDK's own error carries tapedeck's explanation, so even code that only logs it shows the cause.
+      expect((error?.cause as Error | undefined)?.message).toMatch(/599 .*tapedeck: cassette-miss/);
+      // Not a speed assertion: a guard against the SDKs' retry backoff, which alone takes 1.5 s.
+      expect(ms).toBeLessThan(1000);
+      expect(llm.hits()).toBe(1); // the recording only
+    } finally {
+      await llm.close();
+    }
+  });
+});
+
+describe('a truthful summary', () => {
+  it('counts drift, and keeps a refused connection\'s cause', async () => {
+    let answer = 1;
+    const api = await startServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ answer }));
+    });
+    try {
+      const path = join(dir, 'drift.json');
+      const get = () => fetch(`${api.url}/a`).then((r) => r.json());
+      await withCassette({ path, mode: 'auto', ...quiet }, get);
+      answer = 2;
+      const before = runStats().drift;
+      await expect(withCassette({ path, mode: 'verify', ...quiet }, get)).rejects.toMatchObject({ reason: 'drift' });
+      expect(runStats().drift).toBe(before + 1);
+    } finally {
+      await api.close();
+    }
+    const port = await deadPort();
+    const failure = await withCassette({ path: join(dir, 'refused.json'), mode: 'auto', ...quiet }, () =>
+      fetch(`http://127.0.0.1:${port}/`).then(
+        () => undefined,
+        (e: Error) => e,
+      ),
+    );
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure?.cause as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNREFUSED');
   });
 });
 
