@@ -22,6 +22,7 @@ export type Variant =
   | 'polly'
   | 'interceptors-min'
   | 'tapedeck-msw-server'
+  | 'tapedeck-unsealed'
 
 export interface WorkerInput {
   variant: Variant;
@@ -145,8 +146,11 @@ async function setup(): Promise<Plan> {
       return { order: sequential, ...(all === undefined ? {} : { all }), close: () => server.close() };
     }
     case 'tapedeck':
+    case 'tapedeck-unsealed':
     case 'tapedeck-msw-server': {
       const { installHttp, withCassette } = await import('../src/index.js');
+      // The same replay with the network seal off: the difference is what the seal costs a request.
+      if (spec.variant === 'tapedeck-unsealed') (await import('../src/http/seal.js')).setSealEnabled(false);
       const entries = spec.entries ?? 1;
       const file = join(spec.fixtures, spec.kind === 'sse' ? 'tapedeck-sse.json' : `tapedeck-${entries}.json`);
       // What the adapters do on import: hold interception for the whole file, not per test.

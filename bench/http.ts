@@ -82,6 +82,7 @@ export function httpCases(options: Pick<HttpOptions, 'sizes' | 'peerEntries'>): 
       clients: both,
       entries,
     })),
+    { id: 'tapedeck-unsealed-1', label: 'tapedeck replay, 1 entry, network seal off (to measure its cost)', variant: 'tapedeck-unsealed', kind: 'json', clients: both, entries: 1, experiment: true },
     { id: 'nock-back', label: `nock.back lockdown, ${peers} entries`, variant: 'nock-back', kind: 'json', clients: both, entries: options.peerEntries },
     { id: 'polly-fetch', label: `Polly.js fetch adapter, fs persister, ${peers} entries`, variant: 'polly', kind: 'json', clients: ['fetch'], entries: options.peerEntries, adapter: 'fetch' },
     { id: 'polly-node-http', label: `Polly.js node-http adapter, fs persister, ${peers} entries`, variant: 'polly', kind: 'json', clients: ['http'], entries: options.peerEntries, adapter: 'node-http' },

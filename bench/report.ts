@@ -32,7 +32,7 @@ const kb = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` :
 export function evaluateTargets(r: BenchResults): Target[] {
   const out: Target[] = [];
   const row = (id: string, client: 'fetch' | 'http') => r.http.find((h) => h.id === id && h.client === client);
-  const largest = r.http.filter((h) => h.id.startsWith('tapedeck-') && !h.id.startsWith('tapedeck-msw-server')).map((h) => Number(h.id.slice('tapedeck-'.length)));
+  const largest = r.http.filter((h) => /^tapedeck-\d+$/.test(h.id)).map((h) => Number(h.id.slice('tapedeck-'.length)));
   const mid = largest.includes(1000) ? 1000 : Math.max(...largest.filter((n) => n > 1), 1);
   for (const client of ['fetch', 'http'] as const) {
     const name = client === 'fetch' ? 'fetch' : 'node:http';
@@ -42,6 +42,10 @@ export function evaluateTargets(r: BenchResults): Target[] {
     const one = row('tapedeck-1', client);
     const big = row(`tapedeck-${Math.max(...largest)}`, client);
     if (one && big) out.push({ target: `${name}: flat from 1 to ${Math.max(...largest).toLocaleString('en-US')} entries (≤ 1.10x)`, measured: `${us(one.median)} -> ${us(big.median)} µs = ${x(big.median / one.median)}`, met: big.median / one.median <= 1.1 });
+    const unsealed = row('tapedeck-unsealed-1', client);
+    if (one && unsealed) {
+      out.push({ target: `${name}: the network seal adds ≤ 5% to a replayed request`, measured: `${us(one.median)} vs ${us(unsealed.median)} µs unsealed = ${x(one.median / unsealed.median)}`, met: one.median / unsealed.median <= 1.05 });
+    }
     const nock = row('nock-back', client);
     if (nock) out.push({ target: `${name}: ≥ 2.5x faster than nock.back lockdown`, measured: `${us(nock.median)} / ${us(replay.median)} µs = ${x(nock.median / replay.median)} faster`, met: nock.median / replay.median >= 2.5 });
     const polly = row(client === 'fetch' ? 'polly-fetch' : 'polly-node-http', client);
