@@ -39,6 +39,13 @@ describe.each<[Runner, 'vitest-project' | 'jest-project']>([
     expect(await written('early-client.test.ts')).toEqual({});
   });
 
+  test('a worker thread started by a replaying test cannot reach the server either', async () => {
+    const before = server.hits.length;
+    const ci = await run(['worker.test.ts'], { CI: 'true' });
+    expect(message(ci, 'worker.test.ts :: fetches from a worker thread')).toContain(`tapedeck: network-in-replay: a connection to 127.0.0.1:${server.port} was refused`);
+    expect(server.hits.length).toBe(before);
+  });
+
   test('calls at the top level, in beforeAll and in afterAll go to the file cassette, and replay sealed under CI', async () => {
     const first = await run(['outside.test.ts']);
     expect(first.code, first.output).toBe(0);
