@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCI, resolveMode, type Mode } from '../src/index.js';
+import { ciReason } from '../src/mode.js';
 
 describe('resolveMode', () => {
   const cases: Array<[Record<string, string>, Mode]> = [
@@ -49,5 +50,31 @@ describe('resolveMode', () => {
     expect(isCI({ CI: '0' })).toBe(false);
     expect(isCI({ CI: 'true' })).toBe(true);
     expect(isCI({ CI: 'woodpecker' })).toBe(true);
+  });
+
+  it.each([
+    [{ JENKINS_URL: 'http://jenkins/', BUILD_ID: '7' }, 'Jenkins'],
+    [{ TF_BUILD: 'True' }, 'Azure Pipelines'],
+    [{ TEAMCITY_VERSION: '2026.1' }, 'TeamCity'],
+    [{ CODEBUILD_BUILD_ARN: 'arn:aws:codebuild:x' }, 'AWS CodeBuild'],
+    [{ GITHUB_ACTIONS: 'true' }, 'GitHub Actions'],
+    [{ BUILD_NUMBER: '12' }, 'BUILD_NUMBER=12'],
+  ])('detects CI the way the runners do (ci-info): %j', (env, name) => {
+    expect(ciReason(env)).toContain(name);
+    expect(resolveMode(env)).toBe('replay');
+    expect(() => resolveMode({ ...env, RECORD: '1' })).toThrowError(expect.objectContaining({ reason: 'record-forbidden-in-ci' }));
+    // CI=false or CI=0 still turns it off, whatever else is set.
+    expect(isCI({ ...env, CI: 'false' })).toBe(false);
+    expect(isCI({ ...env, CI: '0' })).toBe(false);
+  });
+
+  it('binds an explicit mode in code by the same CI rule', () => {
+    expect(() => resolveMode({ CI: 'true' }, 'record')).toThrowError(expect.objectContaining({ reason: 'record-forbidden-in-ci' }));
+    expect(() => resolveMode({ CI: 'true' }, 'new')).toThrow(/withCassette\(\{ mode: 'new' \}\) asks to record, but CI is set \(CI=true\)/);
+    expect(resolveMode({ CI: 'true' }, 'auto')).toBe('replay');
+    expect(resolveMode({ CI: 'true', RECORD: '1' }, 'replay')).toBe('replay');
+    expect(resolveMode({ CI: 'true', TAPEDECK_ALLOW_CI_RECORD: '1' }, 'record')).toBe('record');
+    expect(resolveMode({}, 'record')).toBe('record');
+    expect(() => resolveMode({}, 'sometimes' as Mode)).toThrowError(expect.objectContaining({ reason: 'invalid-mode' }));
   });
 });
