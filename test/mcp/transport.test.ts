@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ReplayError, withCassette, type CassetteFile, type Mode } from '../../src/index.js';
 import { mcpTransport, type McpTransportSource } from '../../src/mcp/index.js';
@@ -142,6 +142,25 @@ describe('mcpTransport over stdio', () => {
       { arguments: { city: 'Lima' } },
     ]);
   });
+
+  it('replays a server that died in the middle of a call as a closed connection', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'crash.json');
+    const server = stdioServer(dir);
+    const crash = (source: McpTransportSource) => async () => {
+      const client = new Client({ name: 'test-agent', version: '1.0.0' });
+      let closed = 0;
+      client.onclose = () => void closed++;
+      await client.connect(mcpTransport('weather', source));
+      const error = (await client.callTool({ name: 'crash', arguments: {} }).catch((e: McpError) => e)) as McpError;
+      return { code: error.code, message: error.message, closed };
+    };
+    const recorded = await withCassette({ path, mode: 'record', ...quiet }, crash(server.factory));
+    expect(recorded).toEqual({ code: -32000, message: 'MCP error -32000: Connection closed', closed: 1 });
+    expect((await readCassette(path)).entries.at(-1)).toMatchObject({ toolId: 'mcp:weather tools/call crash', result: { ok: true, value: { closed: true } } });
+    expect(await withCassette({ path, mode: 'replay', ...quiet }, crash(stdioServer(dir, join(dir, 'gone.mjs')).factory))).toEqual(recorded);
+    expect(await server.starts()).toBe(1);
+  });
 });
 
 describe('mcpTransport over Streamable HTTP', () => {
@@ -170,6 +189,38 @@ describe('mcpTransport over Streamable HTTP', () => {
 });
 
 describe('mcpTransport over an in-memory pair', () => {
+  it("replays a server's sampling request to the client's handler, and the reply that followed", async () => {
+    const path = join(await tempDir(), 'sampling.json');
+    let served = 0;
+    let sampled = 0;
+    const run = (source: McpTransportSource) => async () => {
+      const client = new Client({ name: 'test-agent', version: '1.0.0' }, { capabilities: { sampling: {} } });
+      client.setRequestHandler(CreateMessageRequestSchema, (request) => {
+        sampled++;
+        const asked = (request.params.messages[0]!.content as { text: string }).text;
+        return { role: 'assistant', model: 'fake', content: { type: 'text', text: `short: ${asked.length} chars` } };
+      });
+      await client.connect(mcpTransport('weather', source));
+      try {
+        return await client.callTool({ name: 'summarize_forecast', arguments: { city: 'Oslo' } });
+      } finally {
+        await client.close();
+      }
+    };
+    const live = () => {
+      served++;
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      void createWeatherServer().connect(serverSide);
+      return clientSide;
+    };
+    const recorded = await withCassette({ path, mode: 'record', ...quiet }, run(live));
+    expect(recorded).toEqual({ content: [{ type: 'text', text: 'summary: short: 27 chars' }] });
+    const exchange = (await readCassette(path)).entries.find((e) => e.toolId === 'mcp:weather tools/call summarize_forecast')!;
+    expect((exchange.result as { value: { messages: Array<{ method: string }> } }).value.messages.map((m) => m.method)).toEqual(['sampling/createMessage']);
+    expect(await withCassette({ path, mode: 'replay', ...quiet }, run(() => { throw new Error('replay must not connect'); }))).toEqual(recorded);
+    expect([served, sampled]).toEqual([1, 2]); // the client's own handler ran again; the server did not
+  });
+
   it('keeps the calls of two concurrent scopes sharing one connected client apart', async () => {
     const dir = await tempDir();
     const paths = { a: join(dir, 'a.json'), b: join(dir, 'b.json') };
