@@ -1,3 +1,5 @@
+import { preview } from '../diff.js';
+import { ReplayError } from '../errors.js';
 import {
   callOf,
   isRequest,
@@ -133,6 +135,10 @@ export class TapedTransport implements McpTransport {
       },
     });
     if (wentLive) return; // the client already got every message as it arrived
+    if (!isExchange(exchange)) {
+      const { toolId } = callOf(this.#server, request);
+      throw new ReplayError('corrupt-cassette', `tapedeck: the recording replayed for ${toolId} is not an MCP exchange (it has no result, error, cancelled or closed): ${preview(exchange, 200)}. fix: re-record the test.`, { toolId });
+    }
     if (request.method === 'initialize') this.#handshakeReplayed = true;
     await this.#replay(exchange, request);
   }
@@ -287,5 +293,8 @@ export class TapedTransport implements McpTransport {
     this.onclose?.();
   }
 }
+
+const isExchange = (value: unknown): value is RecordedExchange =>
+  typeof value === 'object' && value !== null && ('result' in value || 'error' in value || 'cancelled' in value || 'closed' in value);
 
 const messagesOf = (pending: Pending): Pick<RecordedExchange, 'messages'> => (pending.messages.length === 0 ? {} : { messages: pending.messages });

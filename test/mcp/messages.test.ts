@@ -2,7 +2,7 @@
 // the live request. The transport tests drive the real SDK; these pin the exact shapes.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withCassette } from '../../src/index.js';
+import { ToolCallCassette, withCassette } from '../../src/index.js';
 import { mcpTransport, type JsonRpcMessage, type McpClientTransport } from '../../src/mcp/index.js';
 import { callOf } from '../../src/mcp/messages.js';
 import { tempDir } from './helpers.js';
@@ -79,5 +79,16 @@ describe('mcpTransport re-addressing', () => {
     const replayed = await withCassette({ path, mode: 'replay', ...options }, () => handshake(scriptedServer('x').transport, '2025-11-25'));
     expect(replayed[0]?.result?.protocolVersion).toBe('2025-06-18');
     await expect(withCassette({ path, mode: 'replay', http: false }, () => handshake(scriptedServer('x').transport, '2025-11-25'))).rejects.toMatchObject({ reason: 'cassette-miss' });
+  });
+
+  it('refuses a recording that is not an MCP exchange, instead of leaving the request unanswered', async () => {
+    const path = join(await tempDir(), 'edited.json');
+    const cassette = new ToolCallCassette();
+    cassette.record({ toolId: 'mcp:raw tools/call echo', args: { arguments: { x: 1 } }, output: 42 });
+    await cassette.save(path);
+    const taped = mcpTransport('raw', scriptedServer('x').transport);
+    await taped.start();
+    const send = withCassette({ path, mode: 'replay', http: false }, () => taped.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { x: 1 } } }));
+    await expect(send).rejects.toMatchObject({ reason: 'corrupt-cassette', toolId: 'mcp:raw tools/call echo' });
   });
 });
