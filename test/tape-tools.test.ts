@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOpenAI } from '@ai-sdk/openai';
-import { RunContext, invokeFunctionTool, tool as agentsTool } from '@openai/agents-core';
+import { Agent, RunContext, Runner, Usage, invokeFunctionTool, tool as agentsTool, type Model, type ModelRequest, type ModelResponse } from '@openai/agents-core';
 import { generateText, jsonSchema, tool as aiTool } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -110,6 +110,33 @@ describe('tapeTools()', () => {
     expect(file.entries.map((e) => [e.toolId, e.args])).toEqual([['get_weather', [{ city: 'SFO' }]]]);
     expect(file.meta?.tools?.get_weather?.signature).toMatch(/^[0-9a-f]{64}$/);
     expect(await withCassette({ path, mode: 'replay', ...quiet }, () => invoke('call_b'))).toEqual({ city: 'SFO', temp_f: 62, live: 1 });
+    expect(live).toBe(1);
+  });
+
+  it("runs an OpenAI Agents SDK agent whose tool replays through the SDK's own runner", async () => {
+    const path = await tempPath();
+    let live = 0;
+    // A scripted model (the runner is the SDK's): call get_weather once, then answer from its output.
+    const model: Model = {
+      async getResponse(request: ModelRequest): Promise<ModelResponse> {
+        const items = Array.isArray(request.input) ? request.input : [];
+        const output = items.find((i) => (i as { type?: string }).type === 'function_call_result') as { output?: { text?: string } | string } | undefined;
+        if (output === undefined) {
+          return { usage: new Usage(), output: [{ type: 'function_call', callId: 'call_1', name: 'get_weather', arguments: '{"city":"SFO"}', status: 'completed' }] };
+        }
+        const text = typeof output.output === 'string' ? output.output : (output.output?.text ?? '');
+        return { usage: new Usage(), output: [{ type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: `tool said ${text}` }] }] };
+      },
+      getStreamedResponse() {
+        throw new Error('not streamed');
+      },
+    };
+    const tools = tapeTools([agentsTool({ name: 'get_weather', description: 'The weather', parameters: z.object({ city: z.string() }), execute: async ({ city }) => `${city} 62F live#${++live}` })]);
+    const agent = new Agent({ name: 'weather', instructions: 'Use tools.', model, tools });
+    const ask = async () => (await new Runner({ tracingDisabled: true }).run(agent, 'Weather in SFO?')).finalOutput;
+    const recorded = await withCassette({ path, mode: 'record', ...quiet }, ask);
+    expect(recorded).toBe('tool said SFO 62F live#1');
+    expect(await withCassette({ path, mode: 'replay', ...quiet }, ask)).toBe(recorded);
     expect(live).toBe(1);
   });
 });
