@@ -8,6 +8,8 @@ export default defineConfig({
     'vitest-reporter': 'adapters/vitest-reporter.ts',
     'jest-reporter': 'adapters/jest-reporter.ts',
     cli: 'src/cli/main.ts',
+    // Its own entry, so `tapedeck` costs nothing to those who do not tape MCP.
+    mcp: 'src/mcp/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -2,6 +2,7 @@
 import type { HeapResult, IoRow } from './cassette-io.js';
 import type { HashRow } from './hash.js';
 import type { HttpRow } from './http.js';
+import type { McpRow } from './mcp.js';
 import type { ImportRow, SuiteRow } from './suite.js';
 
 export interface Target {
@@ -21,6 +22,7 @@ export interface BenchResults {
   heap?: HeapResult;
   suite: SuiteRow[];
   imports: ImportRow[];
+  mcp: McpRow[];
   targets: Target[];
 }
 
@@ -160,6 +162,13 @@ export function renderMarkdown(r: BenchResults): string {
       `Per test file (vitest, each file in its own process, median of ${r.imports[0]!.files} files): ` +
         r.imports.map((i) => (i.what === 'msw' ? `import msw + msw/node, setupServer, listen: ${i.ms.toFixed(0)} ms` : `import tapedeck/vitest + start interception (msw's interceptors, not msw): ${i.ms.toFixed(0)} ms`)).join('; ') +
         '.',
+    );
+  }
+  if (r.mcp.length > 0) {
+    const label = { call: 'one tools/call on a connected client', test: 'one test: connect, one tools/call, close (live: spawns the server)' };
+    parts.push(
+      `## 6. MCP: a replayed tools/call against a live stdio server (SDK client and server)\n\nms, median.\n\n` +
+        table(['what', 'n', 'tapedeck replay', 'live stdio server', 'replay is faster by'], r.mcp.map((m) => [label[m.what], String(m.n), m.replayMs.toFixed(3), m.liveMs.toFixed(3), x(m.speedup)])),
     );
   }
   if (r.targets.length > 0) {

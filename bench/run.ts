@@ -4,7 +4,7 @@
 //
 //   npm run bench                         the whole bench (under 5 minutes on 2 cores)
 //   npm run bench -- --smoke              tiny counts, every code path once (test/bench-smoke.test.ts)
-//   npm run bench -- --only=http,hash     some sections: http, hash, io, suite, import
+//   npm run bench -- --only=http,hash     some sections: http, hash, io, suite, import, mcp
 //   npm run bench -- --only=http --profile=tapedeck-1000   also write .cpuprofile files of those variants
 //                                         (their measured requests only; --iterations=N for more)
 //   npm run bench -- --only=http --cases=sse   only the HTTP variants whose id matches
@@ -16,6 +16,7 @@ import { ensureDist } from '../scripts/ensure-dist.js';
 import { heapSection, ioSection, type HeapResult, type IoRow } from './cassette-io.js';
 import { hashSection, type HashRow } from './hash.js';
 import { httpSection, type HttpRow } from './http.js';
+import { mcpSection, type McpRow } from './mcp.js';
 import { benchDir } from './lib/child.js';
 import { evaluateTargets, renderMarkdown, renderText, type BenchResults } from './report.js';
 import { importSection, suiteSection, type ImportRow, type SuiteRow } from './suite.js';
@@ -23,7 +24,7 @@ import { importSection, suiteSection, type ImportRow, type SuiteRow } from './su
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const smoke = argv.includes('--smoke') || process.env.TAPEDECK_BENCH_SMOKE === '1';
-const sections = new Set((flag('only') ?? 'http,hash,io,suite,import').split(','));
+const sections = new Set((flag('only') ?? 'http,hash,io,suite,import,mcp').split(','));
 const profile = flag('profile');
 const outDir = resolve(flag('out') ?? (smoke ? join(os.tmpdir(), 'tapedeck-bench-smoke') : join(benchDir, 'results')));
 const log = (line: string) => console.log(line);
@@ -48,6 +49,7 @@ let io: IoRow[] = [];
 let heap: HeapResult | undefined;
 let suite: SuiteRow[] = [];
 let imports: ImportRow[] = [];
+let mcp: McpRow[] = [];
 
 const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
   const start = Date.now();
@@ -93,6 +95,8 @@ if (sections.has('io')) {
   });
 }
 
+if (sections.has('mcp')) await timed('MCP tools/call', async () => void (mcp = await mcpSection(smoke ? { calls: 5, tests: 1, warmup: 1 } : { calls: 300, tests: 15, warmup: 30 })));
+
 const results: BenchResults = {
   date: new Date().toISOString(),
   smoke,
@@ -104,6 +108,7 @@ const results: BenchResults = {
   ...(heap === undefined ? {} : { heap }),
   suite,
   imports,
+  mcp,
   targets: [],
 };
 results.targets = evaluateTargets(results);

@@ -17,9 +17,38 @@ interface Message {
 }
 
 let counter = 0;
-function completion(messages: Message[]): object {
+// Its own counter, so the MCP example's requests leave the other examples' recordings as they were.
+let forecastCounter = 0;
+
+/**
+ * The model of examples/mcp-agent: asks the MCP server's get_forecast, then convert_temperature when the
+ * question wants Celsius, then answers from both (or reports the tool's error).
+ */
+function forecastCompletion(messages: Message[]): object {
+  const base = { id: `chatcmpl-forecast-${++forecastCounter}`, object: 'chat.completion', created: 1_764_000_000, model: 'gpt-4o-mini-fake' };
+  const question = messages.find((m) => m.role === 'user')?.content ?? '';
+  const results = messages.filter((m) => m.role === 'tool').map((m) => JSON.parse(m.content ?? '{}') as Record<string, unknown>);
+  const city = /forecast for ([A-Za-z]+)/i.exec(question)?.[1] ?? '';
+  const forecast = results.find((r) => 'temp_f' in r);
+  const converted = results.find((r) => 'celsius' in r);
+  const failed = results.find((r) => 'error' in r);
+  const call = (name: string, args: object) => ({
+    ...base,
+    choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: `call_${name}_${forecastCounter}`, type: 'function', function: { name, arguments: JSON.stringify(args) } }] }, finish_reason: 'tool_calls' }],
+    usage: { prompt_tokens: 60, completion_tokens: 15, total_tokens: 75 },
+  });
+  if (results.length === 0) return call('get_forecast', { city });
+  if (forecast && !converted && /celsius/i.test(question)) return call('convert_temperature', { fahrenheit: forecast.temp_f });
+  const content = failed
+    ? `The forecast tool failed: ${failed.error}`
+    : `${city}: ${forecast?.conditions}, ${converted ? `${converted.celsius}°C` : `${forecast?.temp_f}°F`}.`;
+  return { ...base, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 } };
+}
+
+function completion(messages: Message[], tools: string[] = []): object {
   const question = messages.find((m) => m.role === 'user')?.content ?? '';
   const toolResults = messages.filter((m) => m.role === 'tool').map((m) => JSON.parse(m.content ?? '{}') as Record<string, unknown>);
+  if (tools.includes('get_forecast')) return forecastCompletion(messages);
   const id = `chatcmpl-fake-${++counter}`;
   const base = { id, object: 'chat.completion', created: 1_764_000_000, model: 'gpt-4o-mini-fake' };
   if (toolResults.length === 0) {
@@ -63,7 +92,7 @@ export async function startFakeApi(port = 4010): Promise<{ url: string; close: (
         return void res.end(JSON.stringify({ number: 42, title: (JSON.parse(body) as { title: string }).title }));
       }
       if (url.pathname === '/v1/chat/completions' && req.method === 'POST') {
-        const request = JSON.parse(body) as { messages: Message[]; stream?: boolean };
+        const request = JSON.parse(body) as { messages: Message[]; stream?: boolean; tools?: Array<{ function: { name: string } }> };
         if (request.stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           const id = `chatcmpl-fake-${++counter}`;
@@ -74,7 +103,7 @@ export async function startFakeApi(port = 4010): Promise<{ url: string; close: (
           return void res.end('data: [DONE]\n\n');
         }
         res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify(completion(request.messages)));
+        return void res.end(JSON.stringify(completion(request.messages, request.tools?.map((t) => t.function.name))));
       }
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"error":"not found"}');

@@ -1,6 +1,8 @@
 // `npm run example`: runs the example suites (vitest and jest) in replay mode, offline, and shows what
 // tapedeck replayed. `npm run example:record` (--record) starts the loopback fake API and re-records.
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDist } from '../scripts/ensure-dist.js';
 import { startFakeApi } from './fake-api.js';
@@ -31,6 +33,9 @@ async function run(title: string, command: string, args: string[], env: NodeJS.P
 ensureDist();
 
 const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
+// The MCP example's server (examples/mcp-agent/server.ts) notes each start here: replay must start none.
+const spawnLog = join(mkdtempSync(join(tmpdir(), 'tapedeck-example-')), 'mcp-server-starts.log');
+env.MCP_SPAWN_LOG = spawnLog;
 let fake: Awaited<ReturnType<typeof startFakeApi>> | undefined;
 if (record) {
   fake = await startFakeApi(4010);
@@ -40,10 +45,13 @@ if (record) {
 } else {
   env.RECORD = '0'; // replay only: an unrecorded call fails instead of going to the network
 }
-const ok = [
+let ok = [
   await run('vitest examples', process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'examples/vitest.config.ts'], env),
   await run('jest examples', bin('jest'), ['--config', 'examples/jest.config.cjs'], env),
 ].every(Boolean);
+const starts = existsSync(spawnLog) ? readFileSync(spawnLog, 'utf8').split('\n').filter(Boolean).length : 0;
+console.log(`\nthe MCP example's server was started ${starts} time${starts === 1 ? '' : 's'}${record ? '' : ' (replay starts none)'}`);
+if (!record && starts > 0) ok = false;
 if (fake) {
   console.log(`\nthe fake API served ${fake.requests()} requests while recording`);
   await fake.close();

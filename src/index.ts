@@ -5,6 +5,8 @@ export { argsHash, toJsonValue } from './hash.js';
 export type { JsonValue } from './hash.js';
 export { tool, toolSignature } from './tool.js';
 export type { TapedTool, ToolOptions } from './tool.js';
+export { tapeTools } from './tape-tools.js';
+export type { TapeToolsOptions } from './tape-tools.js';
 export { withCassette } from './with-cassette.js';
 export { installHttp } from './http/index.js';
 export type { WithCassetteOptions } from './with-cassette.js';

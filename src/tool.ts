@@ -28,8 +28,12 @@ export type TapedTool<A extends unknown[], R> = ((...args: A) => Promise<Awaited
 /** The signature of a tool: sha256 of the canonical JSON of its args' JSON Schema and its version. */
 export function toolSignature(options: { schema?: z.ZodType; version?: string }): string | undefined {
   if (options.schema === undefined && options.version === undefined) return undefined;
-  const jsonSchema = options.schema === undefined ? null : z.toJSONSchema(options.schema, { unrepresentable: 'any' });
-  return sha256(canonicalize({ schema: jsonSchema, version: options.version ?? null }));
+  return jsonSchemaSignature(options.schema === undefined ? null : z.toJSONSchema(options.schema, { unrepresentable: 'any' }), options.version);
+}
+
+/** The signature of a tool whose args are described by a JSON Schema (`null`: none) and a version. */
+export function jsonSchemaSignature(jsonSchema: unknown, version: string | undefined): string {
+  return sha256(canonicalize({ schema: jsonSchema, version: version ?? null }));
 }
 
 /**
@@ -44,17 +48,25 @@ export function tool<A extends unknown[], R>(toolId: string, fn: (...args: A) =>
 
   const taped = async (...args: A): Promise<Awaited<R>> => {
     validate?.(args);
-    const session = currentSession();
-    if (session === undefined) return await fn(...args);
-    return session.call<Awaited<R>>({
-      toolId,
-      args: options.normalize ? options.normalize(args) : args,
-      ...(signature === undefined ? {} : { signature }),
-      live: () => Promise.resolve(fn(...args)) as Promise<Awaited<R>>,
-    });
+    return tapeCall(toolId, () => (options.normalize ? options.normalize(args) : args), signature, () => fn(...args));
   };
   Object.defineProperty(taped, 'name', { value: fn.name || toolId });
   return Object.assign(taped, { toolId, signature }) as TapedTool<A, R>;
+}
+
+/**
+ * One call of a taped function: inside a cassette, handed to its session under `toolId` with the args
+ * `key()` gives; outside any, just `live()`. Shared by `tool()` and `tapeTools()`.
+ */
+export async function tapeCall<R>(toolId: string, key: () => unknown, signature: string | undefined, live: () => R): Promise<Awaited<R>> {
+  const session = currentSession();
+  if (session === undefined) return await live();
+  return session.call<Awaited<R>>({
+    toolId,
+    args: key(),
+    ...(signature === undefined ? {} : { signature }),
+    live: () => Promise.resolve(live()) as Promise<Awaited<R>>,
+  });
 }
 
 function makeValidator(toolId: string, schema: z.ZodType): (args: unknown[]) => void {

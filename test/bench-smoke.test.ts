@@ -56,9 +56,12 @@ test('npm run bench -- --smoke measures every section and writes the results', a
   expect(results.heap?.loadedBytes).toBeGreaterThan(0);
   expect(results.suite.map((s) => `${s.runner}/${s.variant}`).sort()).toEqual(['jest/live', 'jest/msw', 'jest/tapedeck', 'vitest/live', 'vitest/msw', 'vitest/tapedeck']);
   expect(results.imports.map((i) => i.what).sort()).toEqual(['msw', 'tapedeck']);
+  expect(results.mcp.map((m) => m.what)).toEqual(['call', 'test']);
+  for (const m of results.mcp) expect(Number.isFinite(m.replayMs) && Number.isFinite(m.liveMs), m.what).toBe(true);
   const targets = results.targets.map((t) => t.target).join('\n');
   for (const part of ['msw minimum', 'argsHash', 'load ', 'stable crash-safe write ', 'heap', 'import', 'vitest:', 'jest:']) expect(targets).toContain(part);
 
   const markdown = await readFile(join(out, 'latest.md'), 'utf8');
   expect(markdown).toContain('## Targets (issue 6)');
+  expect(markdown).toContain('## 6. MCP');
 }, 120_000);

@@ -1,6 +1,6 @@
 // The package as users get it: every entry point through package.json `exports`, from ESM and CJS.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -10,7 +10,7 @@ const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: roo
 
 describe('built package', () => {
   it('declares ESM, CJS and types for every entry, and the files exist', () => {
-    for (const entry of ['.', './vitest', './jest']) {
+    for (const entry of ['.', './vitest', './jest', './mcp']) {
       const target = pkg.exports[entry]!;
       for (const file of [target.import!.default, target.import!.types, target.require!.default, target.require!.types]) expect(existsSync(join(root, file)), file).toBe(true);
     }
@@ -45,5 +45,14 @@ describe('built package', () => {
         console.log(JSON.stringify(again));
       })();`;
     expect(JSON.parse(node(['-e', script]))).toEqual({ x: 1, live: 1 });
+  });
+
+  it('serves tapedeck/mcp from ESM and CJS, and keeps it out of everything `tapedeck` itself loads', () => {
+    expect(node(['--input-type=module', '-e', `import { mcpTransport } from 'tapedeck/mcp'; console.log(typeof mcpTransport)`])).toBe('function');
+    expect(node(['-e', `console.log(typeof require('tapedeck/mcp').mcpTransport)`])).toBe('function');
+    const others = readdirSync(join(root, 'dist')).filter((f) => /\.c?js$/.test(f) && !f.startsWith('mcp.'));
+    for (const file of others) expect(readFileSync(join(root, 'dist', file), 'utf8'), file).not.toContain('TapedTransport');
+    // Nor does tapedeck/mcp load the MCP SDK: it is an optional peer, typed structurally.
+    expect(readFileSync(join(root, 'dist', 'mcp.js'), 'utf8')).not.toContain('@modelcontextprotocol');
   });
 });

@@ -31,7 +31,7 @@ export interface Project {
  * would: `node_modules/tapedeck` holds only `package.json` and `dist/`, so every import goes through
  * the `exports` map to the built files.
  */
-export async function copyFixture(name: 'vitest-project' | 'jest-project'): Promise<Project> {
+export async function copyFixture(name: 'vitest-project' | 'jest-project' | 'mcp-project'): Promise<Project> {
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (test/global-setup.ts does it)');
   const base = await mkdtemp(join(root, '.tapedeck-tmp-adapters-'));
   const dir = join(base, name);
