@@ -11,10 +11,7 @@ afterEach(async () => {
   await project?.remove();
 });
 
-// Needs the file-level cassette of issue 12 (calls outside any test taped into the file's own
-// cassette). Until it lands, the beforeAll handshake goes live and untaped, so the replay below
-// spawns the server (and fails, since its script is gone). Enable this test when merging issue 12.
-it.skip('replays a client connected in beforeAll under CI, with the server gone and never spawned', async () => {
+it('replays a client connected in beforeAll under CI, with the server gone and never spawned', async () => {
   project = await copyFixture('mcp-project');
   const log = join(await tempDir(), 'starts.log');
   const starts = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
