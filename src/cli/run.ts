@@ -4,6 +4,7 @@ import { runDiff } from './diff.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from './io.js';
 import { runList } from './list.js';
 import { runPrune } from './prune.js';
+import { runShow } from './show.js';
 
 export const MAIN_HELP = `Usage: tapedeck <command> [options]
 
@@ -15,6 +16,7 @@ Commands:
                       (--drift: recorded in another environment; --usage: LLM tokens per model)
   diff <a> <b>        entry-level diff of two cassettes
   prune [path...]     drop the entries the last test run reported unused (--dry-run to preview)
+  show <path...>      print cassettes as conversations (-t name, --json, --plain for git diff)
 
 Run \`tapedeck <command> --help\` for a command's options and output.
 
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIO) => Promise<n
   list: runList,
   diff: runDiff,
   prune: runPrune,
+  show: runShow,
 };
 
 /** Runs the `tapedeck` command line `argv` (without `node` and the script) and returns the exit code. */
