@@ -103,8 +103,8 @@ function readHttp(entry: Entry, index: number): LlmStep | HttpStep {
   return step;
 }
 
-/** A message as compared for repeated history: ids left out (they are volatile), whitespace trimmed. */
-function messageKey(message: Message): string {
+/** A message as compared (repeated history, diffs): ids left out (they are volatile), whitespace trimmed. */
+export function messageKey(message: Message): string {
   const calls = message.toolCalls?.map((c) => [c.name, c.args]);
   const result = message.toolResult === undefined ? undefined : [message.toolResult.content, message.toolResult.isError === true];
   return canonicalJson([message.role, message.text?.trim() ?? null, calls ?? null, result ?? null] as JsonValue);

@@ -2,6 +2,8 @@
 // Responses, Anthropic Messages with tool_use, Google Gemini. Each asks for `get_weather` on the first turn
 // and answers in text once the request carries the tool's result. `change` lets a test alter one thing
 // at a time (the verify verdicts): the answer's text, the tool's args, or the chunking of a stream.
+// Response ids and timestamps change on every call, as real ones do; the ids of tool calls stay the same,
+// so the request that echoes them back keeps its key and a multi-turn conversation can be verified.
 import type { ServerResponse } from 'node:http';
 import { startServer, type LoopbackServer } from './server.js';
 
@@ -39,7 +41,7 @@ export function startResponsesFake(change: () => FakeChange = () => ({})): Promi
     const answered = JSON.stringify(request.input).includes('function_call_output');
     const output = answered
       ? [{ id: `msg_${n}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: c.text ?? ANSWER, annotations: [] }] }]
-      : [{ id: `fc_${n}`, type: 'function_call', status: 'completed', call_id: `call_${n}${Date.now()}`, name: 'get_weather', arguments: JSON.stringify({ city: c.city ?? 'SFO' }) }];
+      : [{ id: 'fc_w1', type: 'function_call', status: 'completed', call_id: 'call_w1', name: 'get_weather', arguments: JSON.stringify({ city: c.city ?? 'SFO' }) }];
     const response = {
       id,
       object: 'response',
@@ -77,7 +79,7 @@ export function startAnthropicToolFake(change: () => FakeChange = () => ({})): P
     const request = JSON.parse(raw) as { model: string; stream?: boolean };
     const answered = raw.includes('"tool_result"');
     const id = `msg_${++n}${Date.now()}`;
-    const toolUse = { type: 'tool_use', id: `toolu_${n}${Date.now()}`, name: 'get_weather', input: { city: c.city ?? 'SFO' } };
+    const toolUse = { type: 'tool_use', id: 'toolu_w1', name: 'get_weather', input: { city: c.city ?? 'SFO' } };
     const content = answered ? [{ type: 'text', text: c.text ?? ANSWER }] : [{ type: 'text', text: 'Let me check the weather.' }, toolUse];
     const stop = answered ? 'end_turn' : 'tool_use';
     const usage = { input_tokens: answered ? 420 : 380, output_tokens: answered ? 15 : 40 };
