@@ -181,10 +181,11 @@ export class CassetteSession {
   #verify(call: ResolvedCall, recorded: EntryResult, live: EntryResult): void {
     const ignore = this.options.verifyIgnore ?? [];
     const [before, after] = [omitPaths(recorded, ignore.map((p) => `value.${p}`)), omitPaths(live, ignore.map((p) => `value.${p}`))];
-    const differences = diffJson(before, after, { tolerance: this.options.tolerance ?? 1e-9, root: 'result', limit: 20 }).map((d) => formatDifference(d));
+    const tolerance = this.options.tolerance ?? 1e-9;
+    const differences = diffJson(before, after, { tolerance, root: 'result', limit: 20 }).map((d) => formatDifference(d));
     if (differences.length === 0) return;
     // Only ids, timestamps or the chunking of a stream differ: counted in the summary, not a failure.
-    const { verdict, reasons } = driftVerdict(call, before, after);
+    const { verdict, reasons } = driftVerdict(call, before, after, { tolerance });
     countDrift(this.stats, verdict);
     if (verdict === 'same meaning') return;
     this.#fail(

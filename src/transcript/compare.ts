@@ -65,8 +65,14 @@ function omit(value: unknown, fields: ReadonlySet<string>): unknown {
   return Object.fromEntries(Object.entries(value).filter(([key]) => !fields.has(key)));
 }
 
-function jsonChanges(a: unknown, b: unknown, root: string, kind: (d: Difference) => ChangeKind): Change[] {
-  return diffJson(a, b, { root }).map((d) => ({ kind: isVolatileChange(d.path, d.expected, d.actual) ? 'volatile' : kind(d), line: `${d.path}: ${preview(d.expected)} -> ${preview(d.actual)}` }));
+/** Options of {@link compareCalls}. */
+export interface CompareOptions {
+  /** Relative tolerance for numbers (verify's `tolerance`). Default 0. */
+  tolerance?: number;
+}
+
+function jsonChanges(a: unknown, b: unknown, root: string, kind: (d: Difference) => ChangeKind, tolerance = 0): Change[] {
+  return diffJson(a, b, { root, tolerance }).map((d) => ({ kind: isVolatileChange(d.path, d.expected, d.actual) ? 'volatile' : kind(d), line: `${d.path}: ${preview(d.expected)} -> ${preview(d.actual)}` }));
 }
 
 const same = (a: unknown, b: unknown): boolean => canonicalJson((a ?? null) as JsonValue) === canonicalJson((b ?? null) as JsonValue);
@@ -157,7 +163,7 @@ function streamChanges(bodyA: unknown, bodyB: unknown, answerDiffers: boolean): 
   return lines;
 }
 
-function httpChanges(api: LlmApi | undefined, a: Record<string, unknown>, b: Record<string, unknown>): Change[] {
+function httpChanges(api: LlmApi | undefined, a: Record<string, unknown>, b: Record<string, unknown>, tolerance: number): Change[] {
   const changes: Change[] = [];
   if (a.status !== b.status) changes.push({ kind: 'behaviour', line: `status: ${preview(a.status)} -> ${preview(b.status)}` });
   const { status: _sa, body: bodyA, ...headA } = a;
@@ -166,7 +172,7 @@ function httpChanges(api: LlmApi | undefined, a: Record<string, unknown>, b: Rec
   const readA = api === undefined ? undefined : readAnswer(api, bodyA);
   const readB = api === undefined ? undefined : readAnswer(api, bodyB);
   if (readA === undefined || readB === undefined) {
-    changes.push(...jsonChanges(bodyA, bodyB, 'response.body', () => 'answer'));
+    changes.push(...jsonChanges(bodyA, bodyB, 'response.body', () => 'answer', tolerance));
     return changes;
   }
   const answers = answerChanges(readA.answer, readB.answer);
@@ -179,12 +185,12 @@ function httpChanges(api: LlmApi | undefined, a: Record<string, unknown>, b: Rec
   }
   const jsonA = isJsonObject(bodyA) ? bodyA.json : undefined;
   const jsonB = isJsonObject(bodyB) ? bodyB.json : undefined;
-  if (jsonA !== undefined || jsonB !== undefined) changes.push(...jsonChanges(omit(jsonA, ANSWER_FIELDS), omit(jsonB, ANSWER_FIELDS), 'response.body.json', () => 'answer'));
+  if (jsonA !== undefined || jsonB !== undefined) changes.push(...jsonChanges(omit(jsonA, ANSWER_FIELDS), omit(jsonB, ANSWER_FIELDS), 'response.body.json', () => 'answer', tolerance));
   changes.push(...streamChanges(bodyA, bodyB, answers.length > 0));
   return changes;
 }
 
-function resultChanges(call: RecordedCall, api: LlmApi | undefined, a: EntryResult, b: EntryResult): Change[] {
+function resultChanges(call: RecordedCall, api: LlmApi | undefined, a: EntryResult, b: EntryResult, tolerance: number): Change[] {
   if (a.ok !== b.ok) {
     const describe = (r: EntryResult) => (r.ok ? 'an answer' : `error ${r.error.name}: ${preview(r.error.message, TEXT_WIDTH)}`);
     return [{ kind: 'behaviour', line: `result: ${describe(a)} -> ${describe(b)}` }];
@@ -193,11 +199,11 @@ function resultChanges(call: RecordedCall, api: LlmApi | undefined, a: EntryResu
     const errorA = a.ok ? undefined : a.error;
     const errorB = b.ok ? undefined : b.error;
     if (errorA?.name !== errorB?.name) return [{ kind: 'behaviour', line: `error: ${errorA?.name ?? ''} -> ${errorB?.name ?? ''}` }];
-    return jsonChanges(errorA, errorB, 'error', () => 'answer');
+    return jsonChanges(errorA, errorB, 'error', () => 'answer', tolerance);
   }
-  if (call.toolId.startsWith('http:') && isJsonObject(a.value) && isJsonObject(b.value)) return httpChanges(api, a.value, b.value);
+  if (call.toolId.startsWith('http:') && isJsonObject(a.value) && isJsonObject(b.value)) return httpChanges(api, a.value, b.value, tolerance);
   // MCP: a result that turned into an `isError` one (or back) is a change of behaviour.
-  return jsonChanges(a.value, b.value, 'result', (d) => (call.toolId.startsWith('mcp:') && /\.isError$/.test(d.path) ? 'behaviour' : 'answer'));
+  return jsonChanges(a.value, b.value, 'result', (d) => (call.toolId.startsWith('mcp:') && /\.isError$/.test(d.path) ? 'behaviour' : 'answer'), tolerance);
 }
 
 /**
@@ -205,8 +211,8 @@ function resultChanges(call: RecordedCall, api: LlmApi | undefined, a: EntryResu
  * and reassembled answers, streams event by event only where the answer differs, ids and timestamps
  * apart as `volatile`. `a` is the recording, `b` the re-recording (or the live answer, in verify).
  */
-export function compareCalls(a: RecordedCall, b: RecordedCall): Comparison {
+export function compareCalls(a: RecordedCall, b: RecordedCall, options: CompareOptions = {}): Comparison {
   const api = apiOf(b) ?? apiOf(a);
-  const changes = [...argsChanges(api, a.args, b.args), ...resultChanges(b, api, a.result, b.result)];
+  const changes = [...argsChanges(api, a.args, b.args), ...resultChanges(b, api, a.result, b.result, options.tolerance ?? 0)];
   return { verdict: verdictOf(changes), changes };
 }
