@@ -145,7 +145,9 @@ function streamChanges(bodyA: unknown, bodyB: unknown, answerDiffers: boolean): 
   const a = eventKeys(bodyA);
   const b = eventKeys(bodyB);
   if (a === undefined || b === undefined) return [];
-  if (a.keys.length === b.keys.length && a.keys.every((k, i) => k === b.keys[i])) return [];
+  if (a.keys.length === b.keys.length && a.keys.every((k, i) => k === b.keys[i])) {
+    return a.shown.every((data, i) => data === b.shown[i]) ? [] : [{ kind: 'volatile', line: 'stream: the same events, with other ids and timestamps' }];
+  }
   if (!answerDiffers) return [{ kind: 'chunking', line: `stream: the same answer in other events (${a.keys.length} -> ${b.keys.length} events)` }];
   // The answer changed: the events that carry the change, aligned (one inserted chunk is one line).
   const lines: Change[] = [];
