@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { stableStringify } from '../store.js';
 import { mask } from '../transcript/mask.js';
 import type { Transcript } from '../transcript/model.js';
@@ -18,7 +20,8 @@ repeats from the one before are counted, not shown again (--full shows them). Cr
 Options:
   -t, --test <name>  only the cassettes whose test name contains <name>
   --full             show every request message, repeated history included
-  --plain            no colours and no recorded timings (for \`git diff\`, see the README)
+  --plain            no colours and no recorded timings (they change on every recording)
+  --textconv         --plain without the file and test name: the git diff driver (see the README)
   --json             print the transcripts as JSON (the same model, for scripts)
   -h, --help         show this help
 
@@ -50,19 +53,29 @@ export async function runShow(args: readonly string[], io: CliIO): Promise<numbe
     json: { type: 'boolean' },
     plain: { type: 'boolean' },
     full: { type: 'boolean' },
+    textconv: { type: 'boolean' },
   });
   if (values.help === true) {
     io.out(SHOW_HELP.trimEnd());
     return EXIT_OK;
   }
   const { transcripts, invalid } = await loadTranscripts(io, positionals, values.test);
+  if (values.textconv === true && invalid.length > 0) {
+    // git shows nothing at all when a textconv command fails: say why in the diff, then the file as it is.
+    for (const bad of invalid) {
+      io.out(mask(`tapedeck: not a valid cassette (${bad.error}); its text follows`));
+      for (const line of (await readFile(resolve(io.cwd, bad.path), 'utf8')).split('\n')) io.out(mask(line));
+    }
+    return EXIT_OK;
+  }
   for (const bad of invalid) io.err(mask(`tapedeck: ${bad.path}: ${bad.error} (\`tapedeck check ${bad.path}\` lists every problem)`));
   if (values.json === true) io.out(mask(stableStringify(transcripts).trimEnd()));
   else {
-    const p = paint({ color: io.color && values.plain !== true });
+    const plain = values.plain === true || values.textconv === true;
+    const p = paint({ color: io.color && !plain });
     transcripts.forEach((transcript, i) => {
       if (i > 0) io.out('');
-      for (const line of renderTranscript(transcript, p, { plain: values.plain === true, full: values.full === true })) io.out(line);
+      for (const line of renderTranscript(transcript, p, { plain, full: values.full === true, anonymous: values.textconv === true })) io.out(line);
     });
   }
   if (transcripts.length === 0 && invalid.length === 0) {

@@ -170,11 +170,11 @@ function httpChanges(api: LlmApi | undefined, a: Record<string, unknown>, b: Rec
   if (a.status !== b.status) changes.push({ kind: 'behaviour', line: `status: ${preview(a.status)} -> ${preview(b.status)}` });
   const { status: _sa, body: bodyA, ...headA } = a;
   const { status: _sb, body: bodyB, ...headB } = b;
-  changes.push(...jsonChanges(headA, headB, 'response', () => 'answer'));
+  changes.push(...jsonChanges(headA, headB, 'result.value', () => 'answer'));
   const readA = api === undefined ? undefined : readAnswer(api, bodyA);
   const readB = api === undefined ? undefined : readAnswer(api, bodyB);
   if (readA === undefined || readB === undefined) {
-    changes.push(...jsonChanges(bodyA, bodyB, 'response.body', () => 'answer', tolerance));
+    changes.push(...jsonChanges(bodyA, bodyB, 'result.value.body', () => 'answer', tolerance));
     return changes;
   }
   const answers = answerChanges(readA.answer, readB.answer);
@@ -187,7 +187,7 @@ function httpChanges(api: LlmApi | undefined, a: Record<string, unknown>, b: Rec
   }
   const jsonA = isJsonObject(bodyA) ? bodyA.json : undefined;
   const jsonB = isJsonObject(bodyB) ? bodyB.json : undefined;
-  if (jsonA !== undefined || jsonB !== undefined) changes.push(...jsonChanges(omit(jsonA, ANSWER_FIELDS), omit(jsonB, ANSWER_FIELDS), 'response.body.json', () => 'answer', tolerance));
+  if (jsonA !== undefined || jsonB !== undefined) changes.push(...jsonChanges(omit(jsonA, ANSWER_FIELDS), omit(jsonB, ANSWER_FIELDS), 'result.value.body.json', () => 'answer', tolerance));
   changes.push(...streamChanges(bodyA, bodyB, answers.length > 0));
   return changes;
 }
@@ -201,11 +201,23 @@ function resultChanges(call: RecordedCall, api: LlmApi | undefined, a: EntryResu
     const errorA = a.ok ? undefined : a.error;
     const errorB = b.ok ? undefined : b.error;
     if (errorA?.name !== errorB?.name) return [{ kind: 'behaviour', line: `error: ${errorA?.name ?? ''} -> ${errorB?.name ?? ''}` }];
-    return jsonChanges(errorA, errorB, 'error', () => 'answer', tolerance);
+    return jsonChanges(errorA, errorB, 'result.error', () => 'answer', tolerance);
   }
   if (call.toolId.startsWith('http:') && isJsonObject(a.value) && isJsonObject(b.value)) return httpChanges(api, a.value, b.value, tolerance);
   // MCP: a result that turned into an `isError` one (or back) is a change of behaviour.
-  return jsonChanges(a.value, b.value, 'result', (d) => (call.toolId.startsWith('mcp:') && /\.isError$/.test(d.path) ? 'behaviour' : 'answer'), tolerance);
+  return jsonChanges(a.value, b.value, 'result.value', (d) => (call.toolId.startsWith('mcp:') && /\.isError$/.test(d.path) ? 'behaviour' : 'answer'), tolerance);
+}
+
+/**
+ * What a call is, read as a conversation: its toolId and args with volatile ids left out, and for an LLM
+ * request its messages as the transcript reads them. Two recordings of the same step of a conversation
+ * have the same key even when the ids echoed back in their requests differ.
+ */
+export function conversationKey(toolId: string, args: unknown): string {
+  const api = apiOf({ toolId, args, result: { ok: true } });
+  if (api === undefined || !isJsonObject(args)) return `${toolId}\u0000${canonicalJson(withoutVolatile(args ?? null) as JsonValue)}`;
+  const messages = requestMessages(api, args.body).map(messageKey);
+  return `${toolId}\u0000${canonicalJson(withoutVolatile({ ...args, body: omit(args.body, MESSAGE_FIELDS) }) as JsonValue)}\u0000${messages.join('\u0000')}`;
 }
 
 /**

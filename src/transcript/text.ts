@@ -13,6 +13,8 @@ export interface TextOptions {
   plain?: boolean;
   /** Show every request message, not only those new since the previous exchange. */
   full?: boolean;
+  /** Leave out the test's and the file's name (git names a temp file; it says which file it diffs). */
+  anonymous?: boolean;
 }
 
 /** A JSON value on one line, shortened. */
@@ -120,7 +122,7 @@ export function renderTranscript(transcript: Transcript, p: Paint, options: Text
   const usage = formatUsage(transcript.usage);
   if (usage !== '') facts.push(usage);
   if (!options.plain && transcript.recordedAt !== undefined) facts.push(`recorded ${transcript.recordedAt}`);
-  const lines = [p.bold(transcript.test), p.dim(`${transcript.file} · ${facts.join(' · ')}`)];
+  const lines = options.anonymous === true ? [facts.join(' · ')] : [p.bold(transcript.test), p.dim(`${transcript.file} · ${facts.join(' · ')}`)];
   for (const step of transcript.steps) lines.push('', ...stepLines(step, p, options));
   return lines.map(mask);
 }
