@@ -8,7 +8,7 @@ import { isVolatileChange } from '../transcript/volatile.js';
 import type { CassetteFile, Entry } from '../format.js';
 import { parseJsonText, stableStringify } from '../store.js';
 import { firstError } from './check.js';
-import { EXIT_OK, EXIT_PROBLEMS, paint, parseCommand, plural, shortMessage, UsageError, type CliIO } from './io.js';
+import { EXIT_OK, EXIT_PROBLEMS, paint, parseCommand, plural, shortMessage, UsageError, type CliIO, type Paint } from './io.js';
 
 export const DIFF_HELP = `Usage: tapedeck diff [options] <a.json> <b.json>
 
@@ -201,18 +201,26 @@ export async function runDiff(args: readonly string[], io: CliIO): Promise<numbe
     io.out(stableStringify(result).trimEnd());
     return result.identical ? EXIT_OK : EXIT_PROBLEMS;
   }
-  const p = paint(io);
-  const hidden = result.sameMeaning > 0 && values.all !== true ? `${plural(result.sameMeaning, 'call')} differ${result.sameMeaning === 1 ? 's' : ''} only in ids, timestamps or chunking (--all shows them)` : '';
+  const lines = formatCassetteDiff(result, paint(io), [fileA, fileB], a.entries.length, values.all === true);
+  for (const line of lines) io.out(line);
+  return result.identical ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+/** `tapedeck diff`'s text for a {@link CassetteDiff} of `files` (the first holding `entries` entries). */
+export function formatCassetteDiff(result: CassetteDiff, p: Paint, files: readonly [string, string], entries: number, all = false): string[] {
+  const [fileA, fileB] = files;
+  const lines: string[] = [];
+  const hidden = result.sameMeaning > 0 && !all ? `${plural(result.sameMeaning, 'call')} differ${result.sameMeaning === 1 ? 's' : ''} only in ids, timestamps or chunking (--all shows them)` : '';
   if (result.identical) {
-    io.out(
+    lines.push(
       hidden === ''
-        ? `tapedeck diff: ${fileA} and ${fileB} hold the same ${a.entries.length} entries`
+        ? `tapedeck diff: ${fileA} and ${fileB} hold the same ${entries} entries`
         : `tapedeck diff: ${fileA} and ${fileB} mean the same: ${hidden}`,
     );
-    return EXIT_OK;
+    return lines;
   }
-  io.out(p.bold(`--- ${fileA}`));
-  io.out(p.bold(`+++ ${fileB}`));
+  lines.push(p.bold(`--- ${fileA}`));
+  lines.push(p.bold(`+++ ${fileB}`));
   const marks = { removed: p.red('-'), added: p.green('+'), changed: p.yellow('~') };
   for (const change of result.changes) {
     const name = change.repeated ? `${change.toolId} #${change.occurrence}` : change.toolId;
@@ -221,13 +229,13 @@ export async function runDiff(args: readonly string[], io: CliIO): Promise<numbe
     const hashB = change.b?.argsHash.slice(0, 12);
     const hash = hashA !== undefined && hashB !== undefined && hashA !== hashB ? `${hashA} -> ${hashB}` : (hashA ?? hashB)!;
     const verdict = change.verdict === undefined ? '' : `  ${change.verdict === 'changed behaviour' ? p.red(change.verdict) : change.verdict === 'changed answer' ? p.yellow(change.verdict) : p.dim(change.verdict)}`;
-    io.out(`${marks[change.kind]} ${p.bold(name)}  ${index}  ${p.dim(hash)}${verdict}`);
-    for (const detail of change.details) io.out(`    ${detail}`);
+    lines.push(`${marks[change.kind]} ${p.bold(name)}  ${index}  ${p.dim(hash)}${verdict}`);
+    for (const detail of change.details) lines.push(`    ${detail}`);
   }
-  if (result.reordered) io.out(`${p.yellow('~')} entries are in a different order (replay is unaffected: calls match by toolId and argsHash)`);
+  if (result.reordered) lines.push(`${p.yellow('~')} entries are in a different order (replay is unaffected: calls match by toolId and argsHash)`);
   if (result.meta.length > 0) {
-    io.out(`${p.yellow('~')} ${p.bold('meta')}`);
-    for (const line of result.meta) io.out(`    ${line}`);
+    lines.push(`${p.yellow('~')} ${p.bold('meta')}`);
+    for (const line of result.meta) lines.push(`    ${line}`);
   }
   const count = (kind: EntryChange['kind']) => result.changes.filter((c) => c.kind === kind).length;
   const verdicts = (['changed behaviour', 'changed answer', 'same meaning'] as const)
@@ -238,6 +246,6 @@ export async function runDiff(args: readonly string[], io: CliIO): Promise<numbe
   if (result.meta.length > 0) parts.push('metadata differs');
   if (result.reordered) parts.push('order differs');
   if (hidden !== '') parts.push(hidden);
-  io.out(`tapedeck diff: ${parts.join(', ')}`);
-  return EXIT_PROBLEMS;
+  lines.push(`tapedeck diff: ${parts.join(', ')}`);
+  return lines;
 }
