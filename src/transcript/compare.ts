@@ -7,7 +7,7 @@ import type { EntryResult } from '../format.js';
 import { detectApi, readAnswer, requestMessages } from './llm.js';
 import type { Answer, LlmApi, Message } from './model.js';
 import { messageKey, splitHttpToolId } from './read.js';
-import { formatCall, formatTokens } from './text.js';
+import { formatCall, formatTokens, inline } from './text.js';
 import { isVolatileChange, withoutVolatile } from './volatile.js';
 import { responseUsage } from '../usage.js';
 import type { StoredResponse } from '../http/exchange.js';
@@ -155,8 +155,9 @@ function streamChanges(bodyA: unknown, bodyB: unknown, answerDiffers: boolean): 
   let j = 0;
   for (const part of diffArrays(a.keys, b.keys)) {
     for (let n = 0; n < part.value.length; n++) {
-      if (part.removed) lines.push({ kind: 'info', line: `event ${i + 1} - ${preview(a.shown[i], 120)}` });
-      else if (part.added) lines.push({ kind: 'info', line: `event ${j + 1} + ${preview(b.shown[j], 120)}` });
+      // The event's data as sent, not JSON-quoted again: escaped JSON in a string is what a diff should spare.
+      if (part.removed) lines.push({ kind: 'info', line: `event ${i + 1} - ${inline(a.shown[i], 160)}` });
+      else if (part.added) lines.push({ kind: 'info', line: `event ${j + 1} + ${inline(b.shown[j], 160)}` });
       if (!part.added) i++;
       if (!part.removed) j++;
     }

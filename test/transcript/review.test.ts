@@ -58,6 +58,7 @@ describe('tapedeck diff of a re-recorded conversation', () => {
     // The text was cut in 3 events before and after; each one changed, nothing else: 3 out, 3 in.
     expect(result.lines.filter((l) => /^ {4}event \d+ -/.test(l))).toHaveLength(3);
     expect(result.lines.filter((l) => /^ {4}event \d+ \+/.test(l))).toHaveLength(3);
+    expect(result.out).toContain('    event 3 + {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"It is 62°F a"}}');
     expect(result.out).not.toMatch(/msg_|toolu_/);
     expect(result.lines.at(-1)).toBe('tapedeck diff: 0 removed, 0 added, 1 changed (1 changed answer), 1 call differs only in ids, timestamps or chunking (--all shows them)');
   });
