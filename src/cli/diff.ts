@@ -137,7 +137,7 @@ export function diffCassettes(a: CassetteFile, b: CassetteFile, options: DiffCas
 
   const changes: EntryChange[] = [];
   const where = (item: Item) => ({ index: item.index, argsHash: item.entry.argsHash });
-  const args = (item: Item) => [mask(`args: ${preview(item.entry.args, 120)}`)];
+  const args = (item: Item) => [`args: ${preview(item.entry.args, 120)}`];
   for (const item of removed) changes.push({ kind: 'removed', ...label(item), a: where(item), details: args(item) });
   for (const item of added) changes.push({ kind: 'added', ...label(item), b: where(item), details: args(item) });
   const changed: EntryChange[] = [];
@@ -148,7 +148,7 @@ export function diffCassettes(a: CassetteFile, b: CassetteFile, options: DiffCas
     const shown = found.filter((c) => options.all === true || !HIDDEN_KINDS.has(c.kind));
     if (verdict === 'same meaning' && found.every((c) => HIDDEN_KINDS.has(c.kind))) sameMeaning++;
     if (shown.length === 0) continue;
-    const details = shown.slice(0, MAX_DETAILS).map((c) => mask(c.line));
+    const details = shown.slice(0, MAX_DETAILS).map((c) => c.line);
     if (shown.length > MAX_DETAILS) details.push(`… and ${shown.length - MAX_DETAILS} more`);
     changed.push({ kind: 'changed', ...label(y), a: where(x), b: where(y), verdict, details });
   }
@@ -158,7 +158,7 @@ export function diffCassettes(a: CassetteFile, b: CassetteFile, options: DiffCas
   const { entries: _b, meta: metaB, ...restB } = b;
   const meta = [...diffJson(metaA ?? {}, metaB ?? {}, { root: 'meta' }), ...diffJson(restA, restB)]
     .filter((d) => options.all === true || !isVolatileChange(d.path, d.expected, d.actual))
-    .map((d) => mask(formatDifference(d)));
+    .map((d) => formatDifference(d));
   const common = pairs.slice(0, exact).map(([, y]) => y.index);
   const reordered = common.some((index, i) => i > 0 && index < common[i - 1]!);
   return { identical: changes.length === 0 && meta.length === 0 && !reordered, changes, meta, reordered, sameMeaning };
@@ -198,7 +198,7 @@ export async function runDiff(args: readonly string[], io: CliIO): Promise<numbe
   const [a, b] = await Promise.all([loadForDiff(io, fileA), loadForDiff(io, fileB)]);
   const result = diffCassettes(a, b, { all: values.all === true });
   if (values.json === true) {
-    io.out(stableStringify(result).trimEnd());
+    io.out(mask(stableStringify(result).trimEnd()));
     return result.identical ? EXIT_OK : EXIT_PROBLEMS;
   }
   const lines = formatCassetteDiff(result, paint(io), [fileA, fileB], a.entries.length, values.all === true);
@@ -217,7 +217,7 @@ export function formatCassetteDiff(result: CassetteDiff, p: Paint, files: readon
         ? `tapedeck diff: ${fileA} and ${fileB} hold the same ${entries} entries`
         : `tapedeck diff: ${fileA} and ${fileB} mean the same: ${hidden}`,
     );
-    return lines;
+    return lines.map(mask);
   }
   lines.push(p.bold(`--- ${fileA}`));
   lines.push(p.bold(`+++ ${fileB}`));
@@ -247,5 +247,5 @@ export function formatCassetteDiff(result: CassetteDiff, p: Paint, files: readon
   if (result.reordered) parts.push('order differs');
   if (hidden !== '') parts.push(hidden);
   lines.push(`tapedeck diff: ${parts.join(', ')}`);
-  return lines;
+  return lines.map(mask);
 }

@@ -79,6 +79,20 @@ describe('tapedeck diff', () => {
     ]);
   });
 
+  it('masks credentials in what it prints, text and JSON', async () => {
+    const key = `sk-proj-${'Q9w8E7r6'.repeat(5)}`;
+    const a = weatherFile();
+    const b = weatherFile();
+    (b.entries[0]!.result as { value: unknown }).value = { temp_f: 62, note: `key ${key}` };
+    await writeJson(join(dir, 'a.json'), a);
+    await writeJson(join(dir, 'b.json'), b);
+    for (const argv of [['diff', 'a.json', 'b.json'], ['diff', '--json', 'a.json', 'b.json']]) {
+      const { out } = await run(argv, dir);
+      expect(out).toContain('[MASKED]');
+      expect(out).not.toContain(key);
+    }
+  });
+
   it('gives the diff as JSON and uses colours only when asked', async () => {
     const a = weatherCassette();
     await saveCassette(join(dir, 'a.json'), a);
