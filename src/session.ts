@@ -184,6 +184,7 @@ export class CassetteSession {
     const tolerance = this.options.tolerance ?? 1e-9;
     const differences = diffJson(before, after, { tolerance, root: 'result', limit: 20 }).map((d) => formatDifference(d));
     if (differences.length === 0) return;
+    this.stats.drift++;
     // Only ids, timestamps or the chunking of a stream differ: counted in the summary, not a failure.
     const { verdict, reasons } = driftVerdict(call, before, after, { tolerance });
     countDrift(this.stats, verdict);

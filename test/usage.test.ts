@@ -137,7 +137,7 @@ describe('usage totals', () => {
   });
 
   it('appends tokens replayed to the run summary, after the fields it always had', () => {
-    const stats: CassetteStats = { cassettes: 2, replayed: 3, recorded: 0, live: 0, misses: 0, unused: 0, written: 0, tokens: {} };
+    const stats: CassetteStats = { cassettes: 2, replayed: 3, recorded: 0, live: 0, misses: 0, drift: 0, unused: 0, written: 0, tokens: {} };
     expect(formatSummary(stats)).toBe('tapedeck: 2 cassettes, 3 replayed, 0 recorded, 0 live, 0 misses, 0 unused, 0 written');
     stats.tokens = { 'gpt-4o': { input: 1234, output: 567, calls: 2 } };
     expect(formatSummary(stats)).toBe(

@@ -94,7 +94,7 @@ describe('verify mode over HTTP', () => {
     // Without verifyIgnore the ids and timestamps differ, and only they: the same meaning, counted, not a failure.
     const before = runStats();
     await expect(run('verify', [])).resolves.toEqual(['The answer is 42.', 'You said: hi']);
-    expect(statsSince(before)).toMatchObject({ driftSame: 2, driftAnswer: 0, driftBehaviour: 0 });
+    expect(statsSince(before)).toMatchObject({ drift: 2, driftSame: 2, driftAnswer: 0, driftBehaviour: 0 });
 
     pieces = ['The ', 'answer ', 'is ', '43.'];
     const error = (await run('verify').catch((e: unknown) => e)) as ReplayError;

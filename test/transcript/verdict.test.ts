@@ -40,7 +40,7 @@ describe.each(Object.entries(agents))('RECORD=verify verdicts: %s', (name, agent
     change = {};
     const before = runStats();
     await expect(run('verify')).resolves.toBeDefined();
-    expect(statsSince(before)).toMatchObject({ driftSame: 2, driftAnswer: 0, driftBehaviour: 0 });
+    expect(statsSince(before)).toMatchObject({ drift: 2, driftSame: 2, driftAnswer: 0, driftBehaviour: 0 });
   });
 
   it('same meaning: the answer streamed in other chunks passes', async () => {
@@ -56,7 +56,7 @@ describe.each(Object.entries(agents))('RECORD=verify verdicts: %s', (name, agent
     const error = await drift();
     expect(error.message).toContain('drift: changed answer: ');
     expect(error.message).toContain('changed answer: answer: "It is 62°F and foggy in SFO." -> "It is 70°F and sunny in SFO."');
-    expect(statsSince(before)).toMatchObject({ driftAnswer: 1, driftBehaviour: 0 });
+    expect(statsSince(before)).toMatchObject({ drift: 2, driftSame: 1, driftAnswer: 1, driftBehaviour: 0 });
   });
 
   it('changed behaviour: other tool arguments fail, naming the call', async () => {
@@ -75,8 +75,8 @@ describe.each(Object.entries(agents))('RECORD=verify verdicts: %s', (name, agent
 
 describe('driftVerdict', () => {
   it('is counted in the run summary line by verdict', () => {
-    expect(formatSummary({ ...emptyStats(), cassettes: 1, live: 3, driftSame: 2, driftBehaviour: 1 })).toBe(
-      'tapedeck: 1 cassette, 0 replayed, 0 recorded, 3 live, 0 misses, 0 unused, 0 written, 3 drifted (1 changed behaviour, 2 same meaning)',
+    expect(formatSummary({ ...emptyStats(), cassettes: 1, live: 3, drift: 3, driftSame: 2, driftBehaviour: 1 })).toBe(
+      'tapedeck: 1 cassette, 0 replayed, 0 recorded, 3 live, 0 misses, 3 drift (1 changed behaviour, 2 same meaning), 0 unused, 0 written',
     );
   });
   const call = { toolId: 'http:POST https://api.openai.com/v1/chat/completions', args: { query: {}, body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] } } };
