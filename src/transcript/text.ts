@@ -1,8 +1,10 @@
 // A transcript as terminal lines: what `tapedeck show` prints and the git diff driver compares.
-import type { Paint } from '../cli/io.js';
 import { formatCount, formatUsage } from '../usage.js';
 import { mask } from './mask.js';
 import type { LlmStep, Message, Step, ToolCall, Transcript } from './model.js';
+
+/** The styles a transcript is printed with (the CLI's ANSI paint, or the identity for plain text). */
+export type Paint = Record<'red' | 'green' | 'yellow' | 'cyan' | 'dim' | 'bold', (text: string) => string>;
 
 /** How much of a JSON value is shown on one line. */
 const VALUE_WIDTH = 400;
