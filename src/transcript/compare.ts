@@ -87,8 +87,8 @@ function messageLine(message: Message): string {
 
 function apiOf(call: RecordedCall): LlmApi | undefined {
   if (!call.toolId.startsWith('http:')) return undefined;
-  const { url } = splitHttpToolId(call.toolId, call.args);
-  return detectApi(url, isJsonObject(call.args) ? call.args.body : undefined);
+  const { method, url } = splitHttpToolId(call.toolId, call.args);
+  return detectApi(method, url, isJsonObject(call.args) ? call.args.body : undefined);
 }
 
 function argsChanges(api: LlmApi | undefined, a: unknown, b: unknown): Change[] {

@@ -22,10 +22,12 @@ export function parseArgs(value: unknown): unknown {
 }
 
 /**
- * Which LLM API an HTTP call speaks, from its URL and, where the path is ambiguous (a proxy, a gateway),
- * from the shape of its request body; `undefined` for any other HTTP.
+ * Which LLM API an HTTP call speaks, from its method and URL and, where the path is ambiguous (a proxy,
+ * a gateway), from the shape of its request body; `undefined` for any other HTTP (listing stored chat
+ * completions is a GET of the same path: not an exchange).
  */
-export function detectApi(url: string, requestBody: unknown): LlmApi | undefined {
+export function detectApi(method: string, url: string, requestBody: unknown): LlmApi | undefined {
+  if (method !== 'POST') return undefined;
   let path: string;
   try {
     path = new URL(url).pathname;

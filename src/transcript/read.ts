@@ -63,7 +63,7 @@ function readHttp(entry: Entry, index: number): LlmStep | HttpStep {
   const { method, url } = splitHttpToolId(entry.toolId, entry.args);
   const requestBody = isJsonObject(entry.args) ? entry.args.body : undefined;
   const response = entry.result.ok ? (entry.result.value as StoredResponse) : undefined;
-  const api = detectApi(url, requestBody);
+  const api = detectApi(method, url, requestBody);
   if (api === undefined) {
     const step: HttpStep = { kind: 'http', index, toolId: entry.toolId, method, url };
     if (response === undefined) return { ...step, error: recordedError(entry) };

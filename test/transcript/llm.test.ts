@@ -57,11 +57,12 @@ describe('reading LLM wire formats', () => {
   });
 
   it('tells the APIs apart by path, and a /messages path by its body', () => {
-    expect(detectApi('https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', {})).toBe('gemini');
-    expect(detectApi('https://gateway.example/openai/v1/chat/completions', {})).toBe('openai-chat');
-    expect(detectApi('https://api.openai.com/v1/responses', {})).toBe('openai-responses');
-    expect(detectApi('https://api.anthropic.com/v1/messages', { messages: [] })).toBe('anthropic-messages');
-    expect(detectApi('https://chat.example/api/messages', { text: 'hi' })).toBeUndefined();
+    expect(detectApi('POST', 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', {})).toBe('gemini');
+    expect(detectApi('POST', 'https://gateway.example/openai/v1/chat/completions', {})).toBe('openai-chat');
+    expect(detectApi('POST', 'https://api.openai.com/v1/responses', {})).toBe('openai-responses');
+    expect(detectApi('POST', 'https://api.anthropic.com/v1/messages', { messages: [] })).toBe('anthropic-messages');
+    expect(detectApi('POST', 'https://chat.example/api/messages', { text: 'hi' })).toBeUndefined();
+    expect(detectApi('GET', 'https://api.openai.com/v1/chat/completions', null)).toBeUndefined();
   });
 });
 
