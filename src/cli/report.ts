@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ToolCallCassette } from '../cassette.js';
@@ -50,10 +51,12 @@ export async function runReport(args: readonly string[], io: CliIO): Promise<num
     const transcript = readTranscript(cassette.file, cassette.path);
     if (values.test !== undefined && !transcript.test.includes(values.test)) continue;
     const test: ReportTest = { transcript };
-    const status = 'status' in git ? git.status.get(found[i]!.path) : undefined;
+    // git names files by their real path; the working folder may be reached through a link (macOS /tmp).
+    const real = 'status' in git ? realpathSync(found[i]!.path) : undefined;
+    const status = real === undefined || !('status' in git) ? undefined : git.status.get(real);
     if (status !== undefined && 'root' in git) {
       test.status = status;
-      if (status === 'changed') test.diff = headDiff(git.root, found[i]!.path, cassette.path, cassette.file);
+      if (status === 'changed') test.diff = headDiff(git.root, real!, cassette.path, cassette.file);
     }
     tests.push(test);
   }
