@@ -78,7 +78,8 @@ function jsonChanges(a: unknown, b: unknown, root: string, kind: (d: Difference)
 const same = (a: unknown, b: unknown): boolean => canonicalJson((a ?? null) as JsonValue) === canonicalJson((b ?? null) as JsonValue);
 
 function messageLine(message: Message): string {
-  if (message.toolResult !== undefined) return `tool ${message.toolResult.name ?? ''} ← ${preview(message.toolResult.content, TEXT_WIDTH)}`.replace('tool  ', 'tool ');
+  const result = message.toolResult;
+  if (result !== undefined) return `tool ${result.name !== undefined ? `${result.name} ` : ''}← ${preview(result.content, TEXT_WIDTH)}`;
   const parts: string[] = [];
   if (message.text !== undefined) parts.push(preview(message.text, TEXT_WIDTH));
   for (const call of message.toolCalls ?? []) parts.push(`→ ${formatCall(call)}`);
@@ -101,8 +102,9 @@ function argsChanges(api: LlmApi | undefined, a: unknown, b: unknown): Change[] 
   for (const part of diffArrays(before, after, { comparator: (x, y) => messageKey(x) === messageKey(y) })) {
     if (part.added || part.removed) for (const m of part.value) changes.push({ kind: 'behaviour', line: `request ${part.added ? '+' : '-'} ${messageLine(m)}` });
   }
-  // Ids inside the messages (tool call ids echoed back) are the only other change there: volatile.
-  if (changes.length === 0 && !same(pick(a.body, MESSAGE_FIELDS), pick(b.body, MESSAGE_FIELDS))) changes.push({ kind: 'volatile', line: 'request: only the ids in its messages differ' });
+  // The messages read the same: what differs in them is what the transcript leaves out, by path (tool
+  // call ids echoed back are volatile; anything else, such as another image, is not).
+  if (changes.length === 0) changes.push(...jsonChanges(pick(a.body, MESSAGE_FIELDS), pick(b.body, MESSAGE_FIELDS), 'args.body', () => 'behaviour'));
   changes.push(...jsonChanges({ ...a, body: omit(a.body, MESSAGE_FIELDS) }, { ...b, body: omit(b.body, MESSAGE_FIELDS) }, 'args', () => 'behaviour'));
   return changes;
 }

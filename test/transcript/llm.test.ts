@@ -1,5 +1,6 @@
 // Wire shapes the recorded fixtures do not hold, as the providers document and send them.
 import { describe, expect, it } from 'vitest';
+import { compareCalls } from '../../src/transcript/compare.js';
 import { renderReport } from '../../src/transcript/html.js';
 import { detectApi, readAnswer, requestMessages } from '../../src/transcript/llm.js';
 import { mask } from '../../src/transcript/mask.js';
@@ -63,6 +64,32 @@ describe('reading LLM wire formats', () => {
     expect(detectApi('POST', 'https://api.anthropic.com/v1/messages', { messages: [] })).toBe('anthropic-messages');
     expect(detectApi('POST', 'https://chat.example/api/messages', { text: 'hi' })).toBeUndefined();
     expect(detectApi('GET', 'https://api.openai.com/v1/chat/completions', null)).toBeUndefined();
+  });
+});
+
+describe('comparing two recordings of a request', () => {
+  const toolId = 'http:POST https://api.openai.com/v1/chat/completions';
+  const request = (id: string, image = 'a.png') => ({
+    query: {},
+    body: {
+      model: 'gpt-4o',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: image } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'look', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: id, content: 'a cat' },
+      ],
+    },
+  });
+  const result = { ok: true as const, value: { status: 200, body: { json: { choices: [{ message: { content: 'A cat.' }, finish_reason: 'stop' }] } } } };
+  it('finds only volatile changes when the echoed tool call ids differ', () => {
+    const { verdict, changes } = compareCalls({ toolId, args: request('call_1'), result }, { toolId, args: request('call_2'), result });
+    expect(verdict).toBe('same meaning');
+    expect(changes.map((c) => c.kind)).toEqual(['volatile', 'volatile']);
+  });
+  it('finds a change the transcript does not show (another image) by its path', () => {
+    const { verdict, changes } = compareCalls({ toolId, args: request('call_1'), result }, { toolId, args: request('call_1', 'b.png'), result });
+    expect(verdict).toBe('changed behaviour');
+    expect(changes).toEqual([{ kind: 'behaviour', line: 'args.body.messages[0].content[1].image_url.url: "a.png" -> "b.png"' }]);
   });
 });
 
