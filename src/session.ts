@@ -10,8 +10,9 @@ import { recordUnused } from './unused-record.js';
 import { omitPaths } from './json-path.js';
 import { WRITING_MODES, type Mode } from './mode.js';
 import { decide, shouldSave } from './policy.js';
-import { addToRun, emptyStats, type CassetteStats } from './report.js';
+import { addToRun, countDrift, emptyStats, type CassetteStats } from './report.js';
 import { fileStore, stableStringify, type CassetteStore } from './store.js';
+import { driftVerdict } from './transcript/verdict.js';
 import { VERSION } from './version.js';
 
 /** What a recording says, leaving out timings: entries without `delayMs`, and the tool signatures. */
@@ -283,18 +284,21 @@ export class CassetteSession {
 
   #verify(call: ResolvedCall, recorded: EntryResult, live: EntryResult): void {
     const ignore = this.options.verifyIgnore ?? [];
-    const differences = diffJson(omitPaths(recorded, ignore.map((p) => `value.${p}`)), omitPaths(live, ignore.map((p) => `value.${p}`)), {
-      tolerance: this.options.tolerance ?? 1e-9,
-      root: 'result',
-      limit: 20,
-    }).map((d) => formatDifference(d));
+    const [before, after] = [omitPaths(recorded, ignore.map((p) => `value.${p}`)), omitPaths(live, ignore.map((p) => `value.${p}`))];
+    const tolerance = this.options.tolerance ?? 1e-9;
+    const differences = diffJson(before, after, { tolerance, root: 'result', limit: 20 }).map((d) => formatDifference(d));
     if (differences.length === 0) return;
     this.stats.drift++;
+    // Only ids, timestamps or the chunking of a stream differ: counted in the summary, not a failure.
+    const { verdict, reasons } = driftVerdict(call, before, after, { tolerance });
+    countDrift(this.stats, verdict);
+    if (verdict === 'same meaning') return;
     this.#fail(
       new ReplayError(
         'drift',
-        `tapedeck: drift: ${call.toolId} answered differently from its recording in ${this.path}.\n` +
-          `  argsHash: ${call.argsHash}\n  (recorded -> live)\n${differences.map((d) => `    ${d}`).join('\n')}\n` +
+        `tapedeck: drift: ${verdict}: ${call.toolId} answered differently from its recording in ${this.path}.\n` +
+          `  argsHash: ${call.argsHash}\n${reasons.map((r) => `  ${verdict}: ${r}\n`).join('')}` +
+          `  (recorded -> live)\n${differences.map((d) => `    ${d}`).join('\n')}\n` +
           `  fix: if the new answer is right, re-record: ${this.#fix ?? 'RECORD=1 <your test command>'}; ` +
           `if the field changes on every call, add it to verifyIgnore.`,
         { toolId: call.toolId, argsHash: call.argsHash, cassettePath: this.path, differences },

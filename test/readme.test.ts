@@ -56,7 +56,7 @@ describe('README', () => {
     expect(named.length).toBeGreaterThan(2);
     for (const name of named) expect(scripts).toContain(name);
     const commands = new Set([...readme.matchAll(/npx tapedeck (\w+)/g)].map((m) => m[1]!));
-    expect(commands.size).toBe(4);
+    expect(commands.size).toBe(6);
     // The built CLI answers --help for each command it is said to have (exit 0), and refuses others.
     for (const command of commands) execFileSync(process.execPath, [join(root, 'dist', 'cli.js'), command, '--help'], { stdio: 'pipe' });
     expect(() => execFileSync(process.execPath, [join(root, 'dist', 'cli.js'), 'nonsense', '--help'], { stdio: 'pipe' })).toThrow();

@@ -77,7 +77,8 @@ export function summarize(text: string, path: string, unused: number): CassetteS
 /** A cassette as `list --drift` and `--usage` read it: its validated content, or why it does not load. */
 export type LoadedCassette = { path: string; file: CassetteFile; error?: undefined } | { path: string; file?: undefined; error: string };
 
-async function loadCassettes(files: readonly FoundFile[]): Promise<LoadedCassette[]> {
+/** Reads and validates `files`, 32 at a time; a file that does not load says why instead. */
+export async function loadCassettes(files: readonly FoundFile[]): Promise<LoadedCassette[]> {
   return mapLimit(files, 32, async (found) => {
     const text = found.text ?? (await readFile(found.path, 'utf8'));
     try {

@@ -4,6 +4,8 @@ import { runDiff } from './diff.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from './io.js';
 import { runList } from './list.js';
 import { runPrune } from './prune.js';
+import { runReport } from './report.js';
+import { runShow } from './show.js';
 
 export const MAIN_HELP = `Usage: tapedeck <command> [options]
 
@@ -13,8 +15,10 @@ Commands:
   check [path...]     validate every cassette: schema, version, hashes, secrets, tool signatures
   list [path...]      list cassettes: entries, size, recorded date, tools
                       (--drift: recorded in another environment; --usage: LLM tokens per model)
-  diff <a> <b>        entry-level diff of two cassettes
+  diff <a> <b>        diff two cassettes as conversations (--all: ids and chunking too)
   prune [path...]     drop the entries the last test run reported unused (--dry-run to preview)
+  show <path...>      print cassettes as conversations (-t name, --json, --textconv for git diff)
+  report [path...]    write an HTML page of the cassettes' transcripts (--out report.html)
 
 Run \`tapedeck <command> --help\` for a command's options and output.
 
@@ -36,6 +40,8 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIO) => Promise<n
   list: runList,
   diff: runDiff,
   prune: runPrune,
+  show: runShow,
+  report: runReport,
 };
 
 /** Runs the `tapedeck` command line `argv` (without `node` and the script) and returns the exit code. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ToolCallCassette } from '../../src/cassette.js';
-import { run, saveCassette, tempDir, weatherCassette, writeJson } from './helpers.js';
+import { run, saveCassette, tempDir, weatherCassette, weatherFile, writeJson } from './helpers.js';
 import { argsHash } from '../../src/hash.js';
 
 describe('tapedeck diff', () => {
@@ -48,15 +48,49 @@ describe('tapedeck diff', () => {
       '    args: ["6*7"]',
       `+ search.web  entries[3]  ${argsHash(['sfo weather']).slice(0, 12)}`,
       '    args: ["sfo weather"]',
-      `~ weather.get #2  entries[2] -> entries[1]  ${sfo}`,
+      `~ weather.get #2  entries[2] -> entries[1]  ${sfo}  changed answer`,
       '    result.value.temp_f: 63 -> 70',
-      `~ ${http}  entries[3] -> entries[2]  ${oldHttp} -> ${newHttp}`,
+      `~ ${http}  entries[3] -> entries[2]  ${oldHttp} -> ${newHttp}  changed behaviour`,
       '    args.body.model: "gpt-4o-mini" -> "gpt-4o"',
+      'tapedeck diff: 1 removed, 1 added, 2 changed (1 changed behaviour, 1 changed answer)',
+    ]);
+  });
+
+  it('shows ids and timestamps that differ only with --all', async () => {
+    await saveCassette(join(dir, 'a.json'));
+    const b = weatherFile();
+    const http = b.entries[3]!.result as { ok: true; value: { body: { json: { id: string } } } };
+    http.value.body.json.id = 'chatcmpl-2';
+    b.meta = { ...b.meta, recordedAt: '2026-11-24T10:00:00.000Z' };
+    await writeJson(join(dir, 'b.json'), b);
+    const result = await run(['diff', 'a.json', 'b.json'], dir);
+    expect(result.code).toBe(0);
+    expect(result.lines).toEqual(['tapedeck diff: a.json and b.json mean the same: 1 call differs only in ids, timestamps or chunking (--all shows them)']);
+    const all = await run(['diff', '--all', 'a.json', 'b.json'], dir);
+    expect(all.code).toBe(1);
+    expect(all.lines).toEqual([
+      '--- a.json',
+      '+++ b.json',
+      `~ http:POST https://api.openai.com/v1/chat/completions  entries[3]  ${b.entries[3]!.argsHash.slice(0, 12)}  same meaning`,
       '    result.value.body.json.id: "chatcmpl-1" -> "chatcmpl-2"',
       '~ meta',
       '    meta.recordedAt: "2026-11-23T10:00:00.000Z" -> "2026-11-24T10:00:00.000Z"',
-      'tapedeck diff: 1 removed, 1 added, 2 changed, metadata differs',
+      'tapedeck diff: 0 removed, 0 added, 1 changed (1 same meaning), metadata differs',
     ]);
+  });
+
+  it('masks credentials in what it prints, text and JSON', async () => {
+    const key = `sk-proj-${'Q9w8E7r6'.repeat(5)}`;
+    const a = weatherFile();
+    const b = weatherFile();
+    (b.entries[0]!.result as { value: unknown }).value = { temp_f: 62, note: `key ${key}` };
+    await writeJson(join(dir, 'a.json'), a);
+    await writeJson(join(dir, 'b.json'), b);
+    for (const argv of [['diff', 'a.json', 'b.json'], ['diff', '--json', 'a.json', 'b.json']]) {
+      const { out } = await run(argv, dir);
+      expect(out).toContain('[MASKED]');
+      expect(out).not.toContain(key);
+    }
   });
 
   it('gives the diff as JSON and uses colours only when asked', async () => {
