@@ -1,7 +1,7 @@
 import { diffJson, formatDifference, preview } from './diff.js';
 import { ReplayError, type NearestCall } from './errors.js';
 import { SCHEMA_VERSION, parseCassetteFile, type CassetteFile, type CassetteMeta, type Entry, type EntryResult } from './format.js';
-import { hashJson, sha256, toJsonValue, type JsonValue } from './hash.js';
+import { hashJson, setMember, sha256, toJsonValue, type JsonValue } from './hash.js';
 import { omitPaths } from './json-path.js';
 import { assertNoSecrets } from './redact.js';
 import { fileStore, stableStringify } from './store.js';
@@ -232,7 +232,9 @@ export class ToolCallCassette {
 
   /** The recorded signature of a tool (see `tool()`), if any. */
   signatureOf(toolId: string): string | undefined {
-    return this.#meta.tools?.[toolId]?.signature;
+    const tools = this.#meta.tools;
+    // Own members only: a tool named `constructor` or `__proto__` must not read Object.prototype.
+    return tools !== undefined && Object.prototype.hasOwnProperty.call(tools, toolId) ? tools[toolId]?.signature : undefined;
   }
 
   /** True when the cassette holds at least one entry for `toolId`. */
@@ -244,7 +246,7 @@ export class ToolCallCassette {
   setSignature(toolId: string, signature: string | undefined): void {
     const tools = { ...this.#meta.tools };
     if (signature === undefined) delete tools[toolId];
-    else tools[toolId] = { ...tools[toolId], signature };
+    else setMember(tools, toolId, { ...(Object.prototype.hasOwnProperty.call(tools, toolId) ? tools[toolId] : {}), signature });
     this.#meta = { ...this.#meta, tools };
     if (Object.keys(tools).length === 0) delete this.#meta.tools;
   }

@@ -158,3 +158,18 @@ describe('ToolCallCassette', () => {
     expect(c.toJSON().entries.map((e) => e.toolId)).toEqual(['slow', 'fast']);
   });
 });
+
+describe('tool names that are Object.prototype members (DESIGN section 11)', () => {
+  it('a tool named __proto__ or constructor keeps its own signature and touches no prototype', () => {
+    const c = new ToolCallCassette();
+    for (const toolId of ['__proto__', 'constructor', 'toString']) {
+      expect(c.signatureOf(toolId)).toBeUndefined();
+      c.setSignature(toolId, `sig-${toolId}`);
+      expect(c.signatureOf(toolId)).toBe(`sig-${toolId}`);
+    }
+    const tools = c.toJSON().meta!.tools!;
+    expect(Object.keys(tools).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getPrototypeOf(tools)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).signature).toBeUndefined();
+  });
+});
