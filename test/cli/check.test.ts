@@ -171,4 +171,17 @@ describe('tapedeck check', () => {
     await mkdir(join(dir, 'empty-folder'));
     expect((await run(['check', path, 'empty-folder'], dir)).lines).toEqual(['tapedeck check: 1 cassette checked, no problems']);
   });
+
+  it('checks a dot-file cassette too (a planted key in `.hidden cassette.json` fails), skipping only tapedeck\'s own notes', async () => {
+    const leaky = weatherFile();
+    (leaky.entries[3]!.result as { value: { body: { json: { echo?: string } } } }).value.body.json.echo = `key sk-proj-${'A1b2C3d4'.repeat(4)}`;
+    await writeJson(join(dir, folder, '.hidden cassette.json'), leaky);
+    await writeJson(join(dir, folder, '.tapedeck-unused.json'), { version: 1, cassettes: {} });
+    const result = await run(['check'], dir);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('.hidden cassette.json');
+    expect(result.out).not.toContain('.tapedeck-unused.json');
+    const listed = await run(['list', '--json'], dir);
+    expect(listed.out).toContain('.hidden cassette.json');
+  });
 });
