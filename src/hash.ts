@@ -121,6 +121,30 @@ export function toJsonValue(value: unknown, root = 'args', options: { lenient?: 
   return result === OMIT ? undefined : result;
 }
 
+/**
+ * True when parsed JSON nests deeper than `max` levels (objects and arrays). Iterative, so any depth
+ * `JSON.parse` accepts can be checked: loading a cassette uses it to refuse, as `corrupt-cassette`, data
+ * that `structuredClone` or `JSON.stringify` would later fail on with a bare `RangeError`.
+ */
+export function nestsDeeperThan(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const node = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth > max) return true;
+    const items: unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (const item of items) {
+      if (item !== null && typeof item === 'object') {
+        values.push(item);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
 // Built-ins whose contents live in internal slots, not in enumerable members: JSON writes `{}` for them
 // (or an index map that forgets the type, for typed arrays), so two different values would share a key.
 // Told apart by their internal tag, which also works for objects from another realm (a vm context).
