@@ -117,7 +117,8 @@ const metaSchema = z.looseObject({
 });
 
 const fileSchema = z.looseObject({
-  schemaVersion: z.number().int().min(1),
+  // A version is a safe integer: `1e300` is damage, not a version from the future.
+  schemaVersion: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER, 'must be a version number (a safe integer)'),
   meta: metaSchema.optional(),
   entries: z.array(entrySchema),
 });
@@ -207,7 +208,7 @@ function deepPart(data: unknown): Array<string | number> {
 function readVersion(data: unknown): number | undefined {
   if (data === null || typeof data !== 'object') return undefined;
   const v = (data as { schemaVersion?: unknown }).schemaVersion;
-  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+  return typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined;
 }
 
 function issuePath(issue: z.core.$ZodIssue | undefined): string {
