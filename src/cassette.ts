@@ -5,6 +5,7 @@ import { hashJson, setMember, sha256, toJsonValue, type JsonValue } from './hash
 import { omitPaths } from './json-path.js';
 import { assertNoSecrets } from './redact.js';
 import { fileStore, stableStringify } from './store.js';
+import { meaningOf } from './volatile.js';
 
 /** Identifies a call: which tool, with which arguments. */
 export interface CallKey {
@@ -214,6 +215,27 @@ export class ToolCallCassette {
   /** A deep copy of every entry, in recorded order. */
   get entries(): Entry[] {
     return structuredClone(this.#entries.filter((e) => e.result !== undefined));
+  }
+
+  /**
+   * Re-recording keeps what did not change: each recorded call whose result means the same as the
+   * previous recording of that call (same tool, args and occurrence; see `meaningOf`: volatile response
+   * headers and SSE timings aside) takes back the previous recording's exact result, so an unchanged
+   * run rewrites nothing and a changed one diffs only where the answers changed. Previous bytes are
+   * preferred to dropping such headers: a test can still read (and assert on) a request id or a
+   * rate-limit header, and the file does not churn.
+   */
+  keepUnchanged(previous: ToolCallCassette): void {
+    const seen = new Map<string, number>();
+    for (const entry of this.#entries) {
+      if (entry.result === undefined) continue;
+      const key = keyOf(entry.toolId, entry.argsHash);
+      const occurrence = seen.get(key) ?? 0;
+      seen.set(key, occurrence + 1);
+      const before = previous.#entries[previous.#index.get(key)?.[occurrence] ?? -1];
+      if (before?.result === undefined || before.result === entry.result) continue;
+      if (meaningOf(entry.toolId, before.result) === meaningOf(entry.toolId, entry.result)) entry.result = structuredClone(before.result);
+    }
   }
 
   /** Number of entries, without copying them. */

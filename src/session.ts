@@ -278,7 +278,11 @@ export class CassetteSession {
     // Only `record` starts from an empty copy; in the other writing modes a change is an appended entry.
     // A re-recording that differs only in timings (SSE delayMs jitter) is the same recording: the file
     // is left as it was, so re-recording an unchanged run is byte-identical.
-    if (this.#original !== null && this.cassette !== this.#original && recordingOf(this.#original) === recordingOf(this.cassette)) return;
+    if (this.#original !== null && this.cassette !== this.#original) {
+      // Calls that answered the same, volatile headers and timings aside, keep their previous bytes.
+      this.cassette.keepUnchanged(this.#original);
+      if (recordingOf(this.#original) === recordingOf(this.cassette)) return;
+    }
     this.cassette.updateMeta({ tapedeck: VERSION, recordedAt: new Date().toISOString(), environment: currentEnvironment() });
     const text = this.cassette.serialize(this.path);
     if (text === this.#loadedText) return;
