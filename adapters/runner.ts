@@ -1,10 +1,10 @@
 // What the vitest and jest adapters share: the re-record command shown in errors, and the per-file summary.
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { cassettePathFor, formatSummary, installHttp, runStats, type WithCassetteOptions } from '../src/index.js';
+import { cassettePathFor, fileCassettePathFor, formatSummary, installHttp, runStats, type WithCassetteOptions } from '../src/index.js';
 import { effectiveOptions } from '../src/config.js';
 import { statsSince } from '../src/report.js';
 import { reportFileToRun } from '../src/run-totals.js';
-import { FileScope, fileCassettePath } from '../src/file-scope.js';
+import { FileScope } from '../src/file-scope.js';
 
 /** Options of the adapters' `withCassette`: anything the core takes; `path` is optional (default: DESIGN section 7). */
 export type CassetteOptions = Omit<WithCassetteOptions, 'path' | 'fix'> & {
@@ -88,7 +88,7 @@ export function openFileScope(afterAll: (fn: () => Promise<void>) => void, runne
   }
   // Ended by summarizeFile's hook, which prints the file's line after it.
   const scope = new FileScope({
-    path: () => fileCassettePath(testFile, effectiveOptions({}).cassetteDir),
+    path: () => fileCassettePathFor(testFile, effectiveOptions({}).cassetteDir),
     fix: `RECORD=1 npx ${runner} ${shellArg(relativeToCwd(testFile))}`,
     alsoRelease: releaseHttp,
   });

@@ -1,6 +1,7 @@
 // A loopback fake of the OpenAI chat-completions API and of a weather API, so `npm run example:record`
 // can show the record -> replay loop without internet. It behaves like a (very small) model: it calls
 // the tools a question needs, then answers from their results.
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
 const WEATHER: Record<string, { temp_f: number; conditions: string }> = {
@@ -76,6 +77,14 @@ export async function startFakeApi(port = 4010): Promise<{ url: string; close: (
     req.on('data', (c: Buffer) => (body += c));
     req.on('end', async () => {
       requests++;
+      // Like the real APIs: a fresh request id, timing and rate-limit counters on every response. tapedeck
+      // keeps them, and a re-recording that changed nothing else keeps the previous ones (no churn).
+      res.setHeader('x-request-id', `req_${randomUUID().replace(/-/g, '')}`);
+      res.setHeader('openai-processing-ms', String(1 + Math.floor(Math.random() * 900)));
+      res.setHeader('x-ratelimit-limit-requests', '10000');
+      res.setHeader('x-ratelimit-remaining-requests', String(9000 + Math.floor(Math.random() * 999)));
+      res.setHeader('x-ratelimit-remaining-tokens', String(150_000 + Math.floor(Math.random() * 49_999)));
+      res.setHeader('x-ratelimit-reset-requests', `${1 + Math.floor(Math.random() * 999)}ms`);
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === '/weather') {
         const city = url.searchParams.get('city') ?? '';

@@ -1,10 +1,11 @@
 import { diffJson, formatDifference, preview } from './diff.js';
 import { ReplayError, type NearestCall } from './errors.js';
 import { SCHEMA_VERSION, parseCassetteFile, type CassetteFile, type CassetteMeta, type Entry, type EntryResult } from './format.js';
-import { hashJson, sha256, toJsonValue, type JsonValue } from './hash.js';
+import { hashJson, setMember, sha256, toJsonValue, type JsonValue } from './hash.js';
 import { omitPaths } from './json-path.js';
 import { assertNoSecrets } from './redact.js';
 import { fileStore, stableStringify } from './store.js';
+import { meaningOf } from './volatile.js';
 
 /** Identifies a call: which tool, with which arguments. */
 export interface CallKey {
@@ -216,6 +217,27 @@ export class ToolCallCassette {
     return structuredClone(this.#entries.filter((e) => e.result !== undefined));
   }
 
+  /**
+   * Re-recording keeps what did not change: each recorded call whose result means the same as the
+   * previous recording of that call (same tool, args and occurrence; see `meaningOf`: volatile response
+   * headers and SSE timings aside) takes back the previous recording's exact result, so an unchanged
+   * run rewrites nothing and a changed one diffs only where the answers changed. Previous bytes are
+   * preferred to dropping such headers: a test can still read (and assert on) a request id or a
+   * rate-limit header, and the file does not churn.
+   */
+  keepUnchanged(previous: ToolCallCassette): void {
+    const seen = new Map<string, number>();
+    for (const entry of this.#entries) {
+      if (entry.result === undefined) continue;
+      const key = keyOf(entry.toolId, entry.argsHash);
+      const occurrence = seen.get(key) ?? 0;
+      seen.set(key, occurrence + 1);
+      const before = previous.#entries[previous.#index.get(key)?.[occurrence] ?? -1];
+      if (before?.result === undefined || before.result === entry.result) continue;
+      if (meaningOf(entry.toolId, before.result) === meaningOf(entry.toolId, entry.result)) entry.result = structuredClone(before.result);
+    }
+  }
+
   /** Number of entries, without copying them. */
   get size(): number {
     return this.#entries.length;
@@ -232,7 +254,9 @@ export class ToolCallCassette {
 
   /** The recorded signature of a tool (see `tool()`), if any. */
   signatureOf(toolId: string): string | undefined {
-    return this.#meta.tools?.[toolId]?.signature;
+    const tools = this.#meta.tools;
+    // Own members only: a tool named `constructor` or `__proto__` must not read Object.prototype.
+    return tools !== undefined && Object.prototype.hasOwnProperty.call(tools, toolId) ? tools[toolId]?.signature : undefined;
   }
 
   /** True when the cassette holds at least one entry for `toolId`. */
@@ -244,7 +268,7 @@ export class ToolCallCassette {
   setSignature(toolId: string, signature: string | undefined): void {
     const tools = { ...this.#meta.tools };
     if (signature === undefined) delete tools[toolId];
-    else tools[toolId] = { ...tools[toolId], signature };
+    else setMember(tools, toolId, { ...(Object.prototype.hasOwnProperty.call(tools, toolId) ? tools[toolId] : {}), signature });
     this.#meta = { ...this.#meta, tools };
     if (Object.keys(tools).length === 0) delete this.#meta.tools;
   }

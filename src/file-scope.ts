@@ -1,7 +1,6 @@
 import { join, dirname, basename } from 'node:path';
 import { setFileSession } from './context.js';
 import type { ReplayError } from './errors.js';
-import { safeFileName } from './location.js';
 import { holdForFile, seal } from './http/seal.js';
 import type { CassetteSession } from './session.js';
 import { openSession, type WithCassetteOptions } from './with-cassette.js';
@@ -85,12 +84,4 @@ export class FileScope {
     await this.#session?.finish(late === undefined ? 'passed' : 'failed');
     if (late !== undefined) throw late;
   }
-}
-
-/** The file-level cassette of `testFile`: beside its tests' cassettes, under a name no test can take. */
-export function fileCassettePath(testFile: string, cassetteDir = '__cassettes__'): string {
-  const root = join(dirname(testFile), cassetteDir);
-  // A test name that already ends like a hash suffix (` ~` and 8 hex digits) gets a suffix of its own, in
-  // any letter case, so no test maps to this name (but by a 2^-32 chance of its hash being all zeros).
-  return join(root, safeFileName(basename(testFile)), '(file) ~00000000.json');
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReplayError } from './errors.js';
-import { isJsonObject } from './hash.js';
+import { MAX_JSON_DEPTH, isJsonObject, nestsDeeperThan } from './hash.js';
 import { formatPath } from './json-path.js';
 
 /** The cassette format this version writes. */
@@ -117,7 +117,8 @@ const metaSchema = z.looseObject({
 });
 
 const fileSchema = z.looseObject({
-  schemaVersion: z.number().int().min(1),
+  // A version is a safe integer: `1e300` is damage, not a version from the future.
+  schemaVersion: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER, 'must be a version number (a safe integer)'),
   meta: metaSchema.optional(),
   entries: z.array(entrySchema),
 });
@@ -146,6 +147,15 @@ export interface ParsedCassette {
  * of the first problem, or `schema-version-unsupported` for a newer version whose entries do not fit.
  */
 export function parseCassetteFile(data: unknown, source = '<memory>'): ParsedCassette {
+  if (nestsDeeperThan(data)) {
+    const at = formatPath(deepPart(data));
+    throw new ReplayError(
+      'corrupt-cassette',
+      `tapedeck: ${source} is not a valid cassette.\n  at ${at}: nested deeper than ${MAX_JSON_DEPTH} levels, more than tapedeck (or the JavaScript engine) can walk\n` +
+        `  fix: restore the file from version control, or delete it and re-record (RECORD=1).`,
+      { cassettePath: source, jsonPath: at },
+    );
+  }
   const version = readVersion(data);
   const parsed = fileSchema.safeParse(data);
   if (version !== undefined && version > SCHEMA_VERSION) {
@@ -177,10 +187,28 @@ export function parseCassetteFile(data: unknown, source = '<memory>'): ParsedCas
   return { file: parsed.data, warnings: [] };
 }
 
+/** Where too-deep data sits, to the precision a message needs: `entries[i].args` or `.result`, else the top-level member. */
+function deepPart(data: unknown): Array<string | number> {
+  if (!isJsonObject(data)) return [];
+  for (const [key, value] of Object.entries(data)) {
+    if (!nestsDeeperThan(value, MAX_JSON_DEPTH - 1)) continue;
+    if (key !== 'entries' || !Array.isArray(value)) return [key];
+    for (let i = 0; i < value.length; i++) {
+      const entry: unknown = value[i];
+      if (!nestsDeeperThan(entry, MAX_JSON_DEPTH - 2)) continue;
+      if (!isJsonObject(entry)) return ['entries', i];
+      for (const field of ['args', 'result']) if (nestsDeeperThan(entry[field], MAX_JSON_DEPTH - 3)) return ['entries', i, field];
+      return ['entries', i];
+    }
+    return [key];
+  }
+  return [];
+}
+
 function readVersion(data: unknown): number | undefined {
   if (data === null || typeof data !== 'object') return undefined;
   const v = (data as { schemaVersion?: unknown }).schemaVersion;
-  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+  return typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined;
 }
 
 function issuePath(issue: z.core.$ZodIssue | undefined): string {

@@ -9,16 +9,24 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 const OMIT = Symbol('omit');
 
 /**
+ * How deep a value may nest (objects and arrays): deeper than this the engine's own recursive walkers
+ * (`structuredClone` from about 2,000 levels, `JSON.stringify` from about 4,000, less in a worker thread)
+ * throw a bare `RangeError`, so tapedeck refuses it first with `args-not-json` / `corrupt-cassette`.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
  * Normalises a value the way `JSON.parse(JSON.stringify(value))` would (`toJSON` is called, `undefined`
  * members are dropped, `undefined` array items become `null`, `-0` becomes `0`), but throws
  * `args-not-json` with the JSON path where JSON would silently lose or change data: NaN, ±Infinity,
- * BigInt, functions, symbols, cycles, Map and Set, and a top-level `undefined`.
+ * BigInt, functions, symbols, cycles, nesting deeper than {@link MAX_JSON_DEPTH}, a getter or Proxy that
+ * throws, a top-level `undefined`, and objects JSON turns into `{}` or strips (see {@link nonPlainProblem}).
  */
 export function toJsonValue(value: unknown, root?: string): JsonValue;
 /**
  * With `lenient` (used for outputs, which JSON round-trips like `JSON.stringify` does): NaN and ±Infinity
  * become `null`, functions and symbols are dropped, and a top-level `undefined` stays `undefined`.
- * BigInt, cycles, Map and Set still throw: JSON would fail or silently lose them.
+ * Everything else above still throws: JSON would fail or silently lose it.
  */
 export function toJsonValue(value: unknown, root: string, options: { lenient: true }): JsonValue | undefined;
 export function toJsonValue(value: unknown, root = 'args', options: { lenient?: boolean } = {}): JsonValue | undefined {
@@ -33,10 +41,22 @@ export function toJsonValue(value: unknown, root = 'args', options: { lenient?: 
     });
   };
 
+  // A throwing getter, toJSON or Proxy trap (a revoked Proxy) is the value's problem, named at its path.
+  const guarded = <T>(read: () => T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof ReplayError) throw error;
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return fail(`unreadable (reading it threw ${why})`, 'Pass plain data: a throwing getter or a revoked Proxy cannot be recorded.');
+    }
+  };
+
   const walk = (input: unknown, key: string, inArray: boolean): JsonValue | typeof OMIT => {
     let v = input;
-    if (v !== null && (typeof v === 'object' || typeof v === 'bigint') && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-      v = (v as { toJSON(key: string): unknown }).toJSON(key);
+    if (v !== null && (typeof v === 'object' || typeof v === 'bigint')) {
+      const toJSON = guarded(() => (v as { toJSON?: unknown }).toJSON);
+      if (typeof toJSON === 'function') v = guarded(() => (toJSON as (key: string) => unknown).call(v, key));
     }
     // JSON.stringify unwraps boxed primitives (`new String('a')` is "a"); Object.keys would not.
     if (v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt) v = v.valueOf();
@@ -61,26 +81,33 @@ export function toJsonValue(value: unknown, root = 'args', options: { lenient?: 
     }
     if (v === null) return null;
     const obj = v as object;
-    if (obj instanceof Map || obj instanceof Set || obj instanceof WeakMap || obj instanceof WeakSet) {
-      return fail(`a ${obj.constructor.name}`, 'JSON would turn it into {} and lose its contents; convert it (Object.fromEntries, [...set]) first.');
-    }
     if (ancestors.has(obj)) return fail('a circular reference', 'Break the cycle, or pass only the fields the call depends on.');
+    if (path.length >= MAX_JSON_DEPTH) {
+      return fail(`nested deeper than ${MAX_JSON_DEPTH} levels`, 'Flatten it, or pass only the fields the call depends on (e.g. with normalize()).');
+    }
+    const isArray = guarded(() => Array.isArray(obj));
+    if (!isArray) {
+      const problem = guarded(() => nonPlainProblem(obj));
+      if (problem !== undefined) return fail(problem.what, problem.hint);
+    }
     ancestors.add(obj);
     let out: JsonValue;
-    if (Array.isArray(obj)) {
-      const arr: JsonValue[] = new Array(obj.length);
-      for (let i = 0; i < obj.length; i++) {
+    if (isArray) {
+      const list = obj as unknown[];
+      const length = guarded(() => list.length);
+      const arr: JsonValue[] = new Array(length);
+      for (let i = 0; i < length; i++) {
         path.push(i);
-        const item = walk(obj[i], String(i), true);
+        const item = walk(guarded(() => list[i]), String(i), true);
         arr[i] = item === OMIT ? null : item;
         path.pop();
       }
       out = arr;
     } else {
       const rec: { [key: string]: JsonValue } = {};
-      for (const k of Object.keys(obj)) {
+      for (const k of guarded(() => Object.keys(obj))) {
         path.push(k);
-        const item = walk((obj as Record<string, unknown>)[k], k, false);
+        const item = walk(guarded(() => (obj as Record<string, unknown>)[k]), k, false);
         if (item !== OMIT) setMember(rec, k, item);
         path.pop();
       }
@@ -92,6 +119,95 @@ export function toJsonValue(value: unknown, root = 'args', options: { lenient?: 
 
   const result = walk(value, '', false);
   return result === OMIT ? undefined : result;
+}
+
+/**
+ * True when parsed JSON nests deeper than `max` levels (objects and arrays). Iterative, so any depth
+ * `JSON.parse` accepts can be checked: loading a cassette uses it to refuse, as `corrupt-cassette`, data
+ * that `structuredClone` or `JSON.stringify` would later fail on with a bare `RangeError`.
+ */
+export function nestsDeeperThan(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const node = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth > max) return true;
+    const items: unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (const item of items) {
+      if (item !== null && typeof item === 'object') {
+        values.push(item);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
+// Built-ins whose contents live in internal slots, not in enumerable members: JSON writes `{}` for them
+// (or an index map that forgets the type, for typed arrays), so two different values would share a key.
+// Told apart by their internal tag, which also works for objects from another realm (a vm context).
+const OPAQUE_HINTS: Record<string, string> = {
+  Map: 'convert it first (Object.fromEntries(map), or [...map] to keep key types)',
+  Set: 'convert it first ([...set])',
+  WeakMap: 'pass the data it holds instead',
+  WeakSet: 'pass the data it holds instead',
+  WeakRef: 'pass the value it refers to (ref.deref())',
+  RegExp: 'pass its source and flags (re.source, re.flags) or String(re)',
+  URLSearchParams: 'pass params.toString() or Object.fromEntries(params)',
+  Headers: 'pass Object.fromEntries(headers)',
+  FormData: 'pass [...formData] or the fields the call depends on',
+  Blob: 'read it first (await blob.text() or its bytes as base64)',
+  File: 'read it first (await file.text() or its bytes as base64), with its name',
+  Promise: 'a missing `await`? Await it and pass the result',
+  Error: 'pass { name: error.name, message: error.message } or the fields the call depends on',
+  ArrayBuffer: "pass Buffer.from(buffer).toString('base64') or an array of numbers",
+  SharedArrayBuffer: "pass Buffer.from(buffer).toString('base64') or an array of numbers",
+  DataView: "pass Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64')",
+};
+
+const tagOf = (value: object): string => Object.prototype.toString.call(value).slice(8, -1);
+
+/** `Object.prototype`, of this realm or another one (a vm context's plain objects). */
+function isObjectPrototype(proto: object): boolean {
+  if (proto === Object.prototype) return true;
+  if (Object.getPrototypeOf(proto) !== null) return false;
+  const ctor: unknown = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  return typeof ctor === 'function' && ctor.name === 'Object';
+}
+
+/**
+ * Why JSON cannot hold a non-array object faithfully, or `undefined` when it can. What counts as plain:
+ * an object whose prototype is `Object.prototype` or `null`. Built-ins with internal state (RegExp,
+ * URLSearchParams, Headers, Blob, ArrayBuffer and its views, Promise, Error, WeakRef, Map, Set, ...) are
+ * refused. A class instance is accepted when its state is public, i.e. it has own enumerable members
+ * (JSON writes them, as for `new Point(3, 4)`); one without any (only `#private` fields, or internal slots
+ * of an unknown host object) would become `{}` and is refused. (A class that mixes public and `#private`
+ * state cannot be detected from outside: give it a `toJSON`.)
+ */
+export function nonPlainProblem(value: object): { what: string; hint: string } | undefined {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === null || isObjectPrototype(proto)) return undefined;
+  const tag = tagOf(value);
+  const name = constructorName(value) ?? tag;
+  if (ArrayBuffer.isView(value) && tag !== 'DataView') {
+    return { what: `a ${name}`, hint: `JSON would keep its numbers but not its type; pass Array.from(it), or Buffer.from(it).toString('base64').` };
+  }
+  const hint = OPAQUE_HINTS[tag] ?? (value instanceof Error ? OPAQUE_HINTS.Error : undefined);
+  if (hint !== undefined) return { what: `a ${name}`, hint: `JSON would turn it into {} and lose its contents; ${hint}.` };
+  if (Object.keys(value).length === 0) {
+    return {
+      what: `a ${name} with no public fields`,
+      hint: 'JSON would turn it into {} (its state is private or internal); give its class a toJSON(), or pass the data the call depends on.',
+    };
+  }
+  return undefined;
+}
+
+function constructorName(value: object): string | undefined {
+  const ctor: unknown = (value as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : undefined;
 }
 
 // Thrown by the fast serialiser for anything it does not handle itself (toJSON, class instances, values
@@ -189,8 +305,8 @@ export function argsHash(args: unknown): string {
   let text: string;
   try {
     text = fastCanonical(args, 0);
-  } catch (error) {
-    if (error !== GENERAL) throw error;
+  } catch {
+    // GENERAL, or a getter / Proxy trap that threw: the general path names the value's path either way.
     text = canonicalize(toJsonValue(args)); // throws args-not-json with the JSON path
   }
   return sha256(text);

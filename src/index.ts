@@ -18,7 +18,7 @@ export { resolveMode, isCI } from './mode.js';
 export type { Mode, ModeEnv } from './mode.js';
 export { SCHEMA_VERSION } from './format.js';
 export type { CassetteFile, CassetteMeta, Entry, EntryResult, RecordedError, RecordedEnvironment } from './format.js';
-export { cassettePathFor, safeFileName } from './location.js';
+export { cassettePathFor, fileCassettePathFor, safeFileName } from './location.js';
 export type { CassetteLocation } from './location.js';
 export { runStats, formatSummary } from './report.js';
 export type { CassetteStats } from './report.js';

@@ -363,7 +363,8 @@ export class CassetteSession {
       this.stats.unused = unused.length;
       // Noted beside the cassette (cleared when none), so `tapedeck prune` can drop them later.
       // Not in replay-only modes: under CI nothing is ever written.
-      if (WRITING_MODES.has(this.mode)) await recordUnused(this.path, unused, (message) => this.#warn(message));
+      // A file's own cassette reports none, and its folder is shared by every test file's: it writes no note.
+      if (WRITING_MODES.has(this.mode) && !this.#lingers) await recordUnused(this.path, unused, (message) => this.#warn(message));
       if (unused.length > 0) {
         const list = unused.slice(0, 20).map((e) => `    entries[${e.index}] ${e.toolId} ${e.argsHash.slice(0, 12)}…`);
         if (unused.length > 20) list.push(`    … and ${unused.length - 20} more`);
@@ -391,7 +392,11 @@ export class CassetteSession {
     // Only `record` starts from an empty copy; in the other writing modes a change is an appended entry.
     // A re-recording that differs only in timings (SSE delayMs jitter) is the same recording: the file
     // is left as it was, so re-recording an unchanged run is byte-identical.
-    if (this.#original !== null && this.cassette !== this.#original && recordingOf(this.#original) === recordingOf(this.cassette)) return;
+    if (this.#original !== null && this.cassette !== this.#original) {
+      // Calls that answered the same, volatile headers and timings aside, keep their previous bytes.
+      this.cassette.keepUnchanged(this.#original);
+      if (recordingOf(this.#original) === recordingOf(this.cassette)) return;
+    }
     this.cassette.updateMeta({ tapedeck: VERSION, recordedAt: new Date().toISOString(), environment: currentEnvironment() });
     const text = this.cassette.serialize(this.path);
     if (text === this.#loadedText) return;

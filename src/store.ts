@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { ReplayError, isReplayError } from './errors.js';
-import { setMember } from './hash.js';
+import { isJsonObject, setMember } from './hash.js';
 
 /** Where cassettes live. `load` gives `null` for a file that does not exist; a corrupt file throws. */
 export interface CassetteStore {
@@ -315,30 +317,129 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Who holds a lock, written into the lock file. A pid alone says nothing across machines or containers
+ * sharing a volume (another PID namespace has its own pid 1234), nor between worker threads of one
+ * process (they share the pid). So a lock names its host, boot (Linux boot id) and PID namespace, the
+ * process's start time (a reused pid is another process), and the thread (Node's threadId, and on Linux
+ * the OS thread with its start time). A lock's liveness is only judged where all of that can be checked:
+ * on the same host, boot and namespace; anywhere else it is trusted until it is {@link LOCK_STALE_MS} old.
+ */
+export interface LockOwner {
+  pid: number;
+  host?: string;
+  boot?: string;
+  pidns?: string;
+  /** Process start, in clock ticks since boot (Linux `/proc/<pid>/stat` field 22). */
+  start?: string;
+  thread?: number;
+  /** Linux OS thread id and its start, when the owner is not the main thread. */
+  tid?: number;
+  tstart?: string;
+}
+
+const readOr = (read: () => string): string | undefined => {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+};
+
+/** Field 22 (starttime) of a `/proc/.../stat` file; the command name (field 2) may hold spaces and ')'. */
+function procStart(statFile: string): string | undefined {
+  const text = readOr(() => readFileSync(statFile, 'utf8'));
+  return text?.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+/** This process (and thread) as a lock owner, as its lock file names it (JSON). */
+export function currentOwner(): LockOwner {
+  const owner: LockOwner = { pid: process.pid, host: hostname(), thread: threadId };
+  const boot = readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+  if (boot !== undefined) owner.boot = boot;
+  const pidns = readOr(() => readlinkSync('/proc/self/ns/pid'));
+  if (pidns !== undefined) owner.pidns = pidns;
+  const start = procStart(`/proc/${process.pid}/stat`);
+  if (start !== undefined) owner.start = start;
+  if (threadId !== 0) {
+    // /proc/thread-self is the calling OS thread: a worker's JS runs on a thread of its own.
+    const task = readOr(() => readlinkSync('/proc/thread-self'));
+    const tid = task === undefined ? undefined : Number(task.split('/').pop());
+    if (tid !== undefined && Number.isInteger(tid)) {
+      owner.tid = tid;
+      const tstart = procStart(`/proc/${process.pid}/task/${tid}/stat`);
+      if (tstart !== undefined) owner.tstart = tstart;
+    }
+  }
+  return owner;
+}
+
+/** The owner a lock file names: JSON, or a bare pid (older tapedeck); `undefined` when it names none. */
+function parseOwner(text: string): LockOwner | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return { pid: Number(trimmed) };
+  try {
+    const data: unknown = JSON.parse(trimmed);
+    if (isJsonObject(data) && typeof data.pid === 'number' && Number.isInteger(data.pid) && data.pid > 0) return data as unknown as LockOwner;
+  } catch {
+    /* half-written or foreign: no owner */
+  }
+  return undefined;
+}
+
+/**
+ * Whether the owner is known to be gone. Only decided on the same host, boot and PID namespace (a lock
+ * from an older tapedeck, with a pid only, is judged by its pid as before); elsewhere `false`.
+ */
+function ownerIsGone(owner: LockOwner, me: LockOwner): boolean {
+  const judged = owner.host === undefined || (owner.host === me.host && owner.boot === me.boot && owner.pidns === me.pidns);
+  if (!judged) return false;
+  if (owner.pid !== process.pid || (owner.start !== undefined && owner.start !== me.start)) {
+    if (!isAlive(owner.pid)) return true;
+    // The pid is alive, but it is another process if it started at another time (pid reuse).
+    const start = owner.start === undefined ? undefined : procStart(`/proc/${owner.pid}/stat`);
+    return start !== undefined && start !== owner.start;
+  }
+  // This very process: a lock of one of its worker threads. Gone when that OS thread is gone (or reused).
+  if (owner.thread === me.thread || owner.tid === undefined) return false;
+  const tstart = procStart(`/proc/${owner.pid}/task/${owner.tid}/stat`);
+  return tstart === undefined || (owner.tstart !== undefined && tstart !== owner.tstart);
+}
+
 async function acquireLock(path: string): Promise<() => Promise<void>> {
   const lock = `${path}.lock`;
+  const me = currentOwner();
   for (let attempt = 0; ; attempt++) {
+    let handle: FileHandle;
     try {
-      const handle = await open(lock, 'wx');
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return () => unlink(lock).catch(() => undefined);
+      handle = await open(lock, 'wx');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if ((await isStaleLock(lock)) && (await breakStaleLock(lock))) continue;
+      if ((await isStaleLock(lock, me)) && (await breakStaleLock(lock, me))) continue;
       await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100)));
+      continue;
     }
+    try {
+      await handle.writeFile(`${JSON.stringify(me)}\n`);
+    } catch (error) {
+      // A full disk (ENOSPC, EDQUOT): leave neither an ownerless lock nor an open file handle behind.
+      await handle.close().catch(() => undefined);
+      await unlink(lock).catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+    return () => unlink(lock).catch(() => undefined);
   }
 }
 
-/** A lock whose owner died, that never got an owner, or that has been held far too long. */
-async function isStaleLock(lock: string): Promise<boolean> {
+/** A lock whose owner is gone, that never got an owner, or that has been held far too long. */
+async function isStaleLock(lock: string, me: LockOwner): Promise<boolean> {
   const text = await readFile(lock, 'utf8').catch(() => null);
   if (text === null) return false; // released meanwhile
   const age = await ageOf(lock);
   if (age > LOCK_STALE_MS) return true;
-  const owner = Number(text.trim());
-  return Number.isInteger(owner) && owner > 0 ? !isAlive(owner) : age > LOCK_NO_OWNER_STALE_MS;
+  const owner = parseOwner(text);
+  return owner === undefined ? age > LOCK_NO_OWNER_STALE_MS : ownerIsGone(owner, me);
 }
 
 /**
@@ -347,7 +448,7 @@ async function isStaleLock(lock: string): Promise<boolean> {
  * write, and one recording would be lost without a conflict. So breaking a lock is itself exclusive (a
  * `.reap` file, held for microseconds), and the lock is checked again under it.
  */
-async function breakStaleLock(lock: string): Promise<boolean> {
+async function breakStaleLock(lock: string, me: LockOwner): Promise<boolean> {
   const reap = `${lock}.reap`;
   try {
     await (await open(reap, 'wx')).close();
@@ -358,7 +459,7 @@ async function breakStaleLock(lock: string): Promise<boolean> {
     return false;
   }
   try {
-    if (await isStaleLock(lock)) await rm(lock, { force: true });
+    if (await isStaleLock(lock, me)) await rm(lock, { force: true });
   } finally {
     await rm(reap, { force: true });
   }

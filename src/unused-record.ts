@@ -3,14 +3,11 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ReplayError, isReplayError } from './errors.js';
 import { formatPath } from './json-path.js';
+import { UNUSED_RECORD_FILE } from './location.js';
 import { parseJsonText, saveAtomic, stableStringify } from './store.js';
 
-/**
- * Name of the file, beside the cassettes of one folder, that says which of their entries the last run
- * did not replay. `tapedeck prune` reads it; the lifecycle keeps it current. It is a local run artifact
- * (like a coverage report): it belongs in `.gitignore`, not in version control.
- */
-export const UNUSED_RECORD_FILE = '.tapedeck-unused.json';
+// The note's name lives with the other naming rules (src/location.ts): no cassette can take it.
+export { UNUSED_RECORD_FILE };
 
 /** The version of the unused-record format this tapedeck writes. */
 export const UNUSED_RECORD_VERSION = 1;

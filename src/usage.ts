@@ -1,4 +1,4 @@
-import { isJsonObject } from './hash.js';
+import { isJsonObject, setMember } from './hash.js';
 import type { StoredResponse } from './http/exchange.js';
 
 /** Tokens of one or more LLM responses: what the prompt cost (`input`) and what was generated (`output`). */
@@ -112,17 +112,28 @@ export function responseUsage(response: StoredResponse): ResponseUsage | undefin
 
 /** Adds one response's usage to a per-model total (in place) and returns the total. */
 export function addUsage(total: UsageByModel, usage: ResponseUsage): UsageByModel {
-  const entry = (total[usage.model] ??= { input: 0, output: 0, calls: 0 });
+  const entry = modelEntry(total, usage.model);
   entry.input += usage.input;
   entry.output += usage.output;
   entry.calls += 1;
   return total;
 }
 
+/**
+ * The total of one model, created when missing. The model name comes from a recorded response, i.e. from
+ * cassette data: `total[model] ??= …` with `"model": "__proto__"` would read and then write
+ * `Object.prototype` (every object in the process would get `input`), so only an own member counts, and a
+ * new one is defined as data, never assigned.
+ */
+function modelEntry(total: UsageByModel, model: string): TokenUsage {
+  if (!Object.prototype.hasOwnProperty.call(total, model)) setMember(total, model, { input: 0, output: 0, calls: 0 });
+  return total[model]!;
+}
+
 /** Adds (`sign` 1) or subtracts (`sign` -1) per-model totals into `into`, dropping models left at zero. */
 export function mergeUsage(into: UsageByModel, from: UsageByModel, sign: 1 | -1 = 1): UsageByModel {
   for (const [model, usage] of Object.entries(from)) {
-    const entry = (into[model] ??= { input: 0, output: 0, calls: 0 });
+    const entry = modelEntry(into, model);
     entry.input += sign * usage.input;
     entry.output += sign * usage.output;
     entry.calls += sign * usage.calls;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReplayError, ToolCallCassette, argsHash } from '../src/index.js';
 
 describe('ToolCallCassette', () => {
@@ -138,7 +138,20 @@ describe('ToolCallCassette', () => {
     const c = new ToolCallCassette();
     for (let i = 0; i < 10_000; i++) c.record({ toolId: 'k', args: [i], output: i });
     const loaded = ToolCallCassette.fromJSON(c.toJSON());
-    for (let i = 9_999; i >= 0; i -= 1_111) expect(loaded.replay({ toolId: 'k', args: [i] })).toBe(i);
+    // Counted, not timed: a replay reads the index a few times, and never walks the entries.
+    const mapGets = vi.spyOn(Map.prototype, 'get');
+    const walks = (['find', 'findIndex', 'filter', 'some', 'forEach', 'indexOf', 'findLast', 'findLastIndex'] as const).map((m) => vi.spyOn(Array.prototype, m));
+    const picks = [9_999, 8_888, 5_000, 1_234, 0];
+    try {
+      for (const i of picks) expect(loaded.replay({ toolId: 'k', args: [i] })).toBe(i);
+      expect(mapGets.mock.calls.length).toBeGreaterThanOrEqual(picks.length);
+      expect(mapGets.mock.calls.length).toBeLessThanOrEqual(picks.length * 6);
+      // No array method ran over anything the size of the cassette.
+      for (const walk of walks) expect(walk.mock.contexts.filter((array) => (array as unknown[]).length >= 1_000)).toHaveLength(0);
+    } finally {
+      mapGets.mockRestore();
+      for (const walk of walks) walk.mockRestore();
+    }
   });
 
   it('a reserved slot is consumed by the call that made it: the next identical call is the next occurrence', () => {
@@ -156,5 +169,20 @@ describe('ToolCallCassette', () => {
     fillB({ ok: true, value: 'b' });
     fillA({ ok: true, value: 'a' });
     expect(c.toJSON().entries.map((e) => e.toolId)).toEqual(['slow', 'fast']);
+  });
+});
+
+describe('tool names that are Object.prototype members (DESIGN section 11)', () => {
+  it('a tool named __proto__ or constructor keeps its own signature and touches no prototype', () => {
+    const c = new ToolCallCassette();
+    for (const toolId of ['__proto__', 'constructor', 'toString']) {
+      expect(c.signatureOf(toolId)).toBeUndefined();
+      c.setSignature(toolId, `sig-${toolId}`);
+      expect(c.signatureOf(toolId)).toBe(`sig-${toolId}`);
+    }
+    const tools = c.toJSON().meta!.tools!;
+    expect(Object.keys(tools).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getPrototypeOf(tools)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).signature).toBeUndefined();
   });
 });

@@ -23,6 +23,8 @@ describe('cassette file validation', () => {
     ['no entries', { schemaVersion: 1 }, 'entries'],
     ['schemaVersion 0', { schemaVersion: 0, entries: [] }, 'schemaVersion'],
     ['schemaVersion as string', { schemaVersion: '1', entries: [] }, 'schemaVersion'],
+    ['schemaVersion 1e300 (damage, not a newer version)', { schemaVersion: 1e300, entries: [] }, 'schemaVersion'],
+    ['schemaVersion 2^53 (not a safe integer)', { schemaVersion: 2 ** 53, entries: [] }, 'schemaVersion'],
     ['entries not an array', { schemaVersion: 1, entries: {} }, 'entries'],
   ])('%s -> corrupt-cassette at %s', (_what, data, path) => {
     const error = reasonOf(() => ToolCallCassette.fromJSON(data, 'bad.json'));

@@ -165,3 +165,151 @@ describe('argsHash', () => {
     }
   });
 });
+
+// DESIGN section 11: two different calls never share a key. Each generated value carries, by construction,
+// what it means as JSON, or `lossy` with the JSON path of the first part JSON would turn into `{}` or strip.
+type Meaning = { json: unknown } | { lossy: string };
+interface Sample {
+  value: unknown;
+  meaning: Meaning;
+}
+
+class PublicPoint {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+class PrivateBox {
+  readonly #secret: string;
+  constructor(secret: string) {
+    this.#secret = secret;
+  }
+  reveal(): string {
+    return this.#secret;
+  }
+}
+
+const lossyLeaf: fc.Arbitrary<unknown> = fc.oneof(
+  fc.string().map((s) => new RegExp(s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'), 'g')),
+  fc.string().map((s) => new URLSearchParams({ q: s })),
+  fc.string().map((s) => new Headers({ 'x-q': encodeURIComponent(s) })),
+  fc.string().map((s) => new Blob([s])),
+  fc.uint8Array({ maxLength: 4 }).map((b) => b.buffer),
+  fc.uint8Array({ maxLength: 4 }).map((b) => new DataView(b.buffer)),
+  fc.uint8Array({ maxLength: 4 }),
+  fc.string().map((s) => Promise.resolve(s)),
+  fc.string().map((s) => new Error(s)),
+  fc.string().map((s) => new TypeError(s)),
+  fc.constant(new WeakRef({})),
+  fc.string().map((s) => new Map([[s, 1]])),
+  fc.string().map((s) => new Set([s])),
+  fc.string().map((s) => new PrivateBox(s)),
+);
+
+// A leaf: its value and its meaning. -0 means 0; a Date means its ISO string; a public class its fields.
+const plainLeaf: fc.Arbitrary<Sample> = fc.oneof(
+  fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })).map((v) => ({ value: v, meaning: { json: Object.is(v, -0) ? 0 : v } })),
+  fc.date({ noInvalidDate: true }).map((d) => ({ value: d, meaning: { json: d.toISOString() } })),
+  fc.tuple(fc.integer(), fc.integer()).map(([x, y]) => ({ value: new PublicPoint(x, y), meaning: { json: { x, y } } })),
+  fc.string().map((s) => ({ value: new String(s), meaning: { json: s } })),
+  fc.uint8Array({ maxLength: 4 }).map((b) => ({ value: Buffer.from(b), meaning: { json: { type: 'Buffer', data: [...b] } } })),
+);
+
+const sample: fc.Arbitrary<Sample> = fc.letrec<{ node: Sample; array: Sample; object: Sample }>((tie) => ({
+  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, plainLeaf, lossyLeaf.map((v) => ({ value: v, meaning: { lossy: '' } })), tie('array'), tie('object')),
+  array: fc.array(tie('node'), { maxLength: 4 }).map((items) => compose(items.map((item, i) => [i, item] as const), [])),
+  object: fc.uniqueArray(fc.tuple(fc.string({ maxLength: 4 }), tie('node')), { maxLength: 4, selector: ([k]) => k }).map((members) => {
+    const value: Record<string, unknown> = {};
+    for (const [k, m] of members) Object.defineProperty(value, k, { value: m.value, enumerable: true, writable: true, configurable: true });
+    // Children in the order JSON visits them (integer-like keys first).
+    const byKey = new Map(members);
+    return compose(Object.keys(value).map((k) => [k, byKey.get(k)!] as const), value);
+  }),
+})).node;
+
+/** A container's meaning from its children's: lossy at the first lossy child's path, else the JSON of all. */
+function compose(children: ReadonlyArray<readonly [string | number, Sample]>, container: unknown[] | Record<string, unknown>): Sample {
+  const isArray = Array.isArray(container);
+  const value: unknown = isArray ? children.map(([, c]) => c.value) : container;
+  const json: unknown = isArray ? [] : {};
+  for (const [key, child] of children) {
+    if ('lossy' in child.meaning) {
+      const step = typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+      return { value, meaning: { lossy: step + child.meaning.lossy } };
+    }
+    Object.defineProperty(json, key, { value: child.meaning.json, enumerable: true, writable: true, configurable: true });
+  }
+  return { value, meaning: { json } };
+}
+
+describe('argsHash never merges two different calls (fast-check over values JSON may or may not hold)', () => {
+  it('a value is refused with args-not-json at the path of what JSON would lose, or hashed as exactly what it means', () => {
+    let refused = 0;
+    fc.assert(
+      fc.property(sample, ({ value, meaning }) => {
+        if ('lossy' in meaning) {
+          refused++;
+          expect(() => argsHash(value)).toThrowError(expect.objectContaining({ reason: 'args-not-json', jsonPath: `args${meaning.lossy}` }));
+          return;
+        }
+        expect(canonicalize(toJsonValue(value))).toBe(canonicalize(meaning.json));
+        expect(argsHash(value)).toBe(sha(canonicalize(meaning.json)));
+      }),
+      { numRuns: 600 },
+    );
+    expect(refused).toBeGreaterThan(50); // the generator really produces lossy values
+  });
+
+  it('two values share an argsHash only when their canonical JSON is the same', () => {
+    fc.assert(
+      fc.property(sample, sample, (a, b) => {
+        fc.pre('json' in a.meaning && 'json' in b.meaning);
+        const same = canonicalize((a.meaning as { json: unknown }).json) === canonicalize((b.meaning as { json: unknown }).json);
+        expect(argsHash(a.value) === argsHash(b.value)).toBe(same);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it.each([
+    ['URLSearchParams', () => new URLSearchParams({ q: 'cats' }), () => new URLSearchParams({ q: 'dogs' })],
+    ['a Promise (a forgotten await)', () => Promise.resolve('cats'), () => Promise.resolve('dogs')],
+    ['RegExp', () => /cats/, () => /dogs/],
+    ['Headers', () => new Headers({ q: 'cats' }), () => new Headers({ q: 'dogs' })],
+    ['a class with #private state', () => new PrivateBox('cats'), () => new PrivateBox('dogs')],
+  ])('%s: recording "cats" never replays for "dogs" (args-not-json instead of the hash of {})', (_what, cats, dogs) => {
+    for (const make of [cats, dogs]) {
+      expect(() => argsHash([make()])).toThrowError(expect.objectContaining({ reason: 'args-not-json', jsonPath: 'args[0]' }));
+    }
+  });
+
+  it('a throwing getter, a throwing toJSON and a revoked Proxy are args-not-json at their path, not a raw TypeError', () => {
+    const getter = {
+      get boom(): never {
+        throw new Error('nope');
+      },
+    };
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const cases: Array<[unknown, string]> = [
+      [{ a: getter }, 'args.a.boom'],
+      [{ a: { toJSON: () => { throw new TypeError('bad toJSON'); } } }, 'args.a'],
+      [{ p: proxy }, 'args.p'],
+      [[proxy], 'args[0]'],
+    ];
+    for (const [value, path] of cases) {
+      expect(() => argsHash(value)).toThrowError(expect.objectContaining({ name: 'ReplayError', reason: 'args-not-json', jsonPath: path, message: expect.stringMatching(/threw/) }));
+    }
+  });
+
+  it('nesting deeper than the engine can walk is args-not-json (args and outputs), never a RangeError', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 2000; i++) deep = { a: deep };
+    expect(() => argsHash([deep])).toThrowError(expect.objectContaining({ reason: 'args-not-json', message: expect.stringMatching(/deeper than 1000 levels/) }));
+    expect(() => toJsonValue(deep, 'output', { lenient: true })).toThrowError(expect.objectContaining({ reason: 'args-not-json' }));
+    let ok: unknown = 1;
+    for (let i = 0; i < 900; i++) ok = [ok];
+    expect(argsHash(ok)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

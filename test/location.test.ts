@@ -1,6 +1,8 @@
-import { join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cassettePathFor, safeFileName } from '../src/index.js';
+import { cassettePathFor, fileCassettePathFor, safeFileName } from '../src/index.js';
+import { isTapedeckFile, UNUSED_RECORD_FILE } from '../src/location.js';
 
 const testFile = '/repo/test/agent.test.ts';
 const folder = '/repo/test/__cassettes__/agent.test.ts';
@@ -37,5 +39,58 @@ describe('cassettePathFor', () => {
   it('keeps plain lower-case names readable, without a hash', () => {
     expect(safeFileName('agent answers with tools')).toBe('agent answers with tools');
     expect(safeFileName('Agent')).toMatch(/^Agent ~[0-9a-f]{8}$/);
+  });
+});
+
+describe('every test name maps to its own file (DESIGN section 11)', () => {
+  const pathOf = (...testPath: string[]) => cassettePathFor({ testFile, testPath });
+  /** Full case folding, as a case-insensitive file system may apply it. */
+  const folded = (path: string) => [...path].map((ch) => ch.toLowerCase().toUpperCase().toLowerCase()).join('');
+
+  it("'' and 'unnamed test' get different files; an empty name still reads as unnamed", () => {
+    expect(pathOf('')).not.toBe(pathOf('unnamed test'));
+    expect(pathOf('unnamed test')).toBe(join(folder, 'unnamed test.json'));
+    expect(pathOf('')).toMatch(/unnamed test ~[0-9a-f]{8}\.json$/);
+    expect(cassettePathFor({ testFile, testPath: [] })).not.toBe(pathOf(''));
+  });
+
+  it.each([
+    ['ſ', 's'],
+    ['ς', 'σ'],
+    ['ϕ', 'φ'],
+    ['ϵ', 'ε'],
+    ['ı', 'i'],
+    ['\u212a', 'k'],
+    ['ß', 'ss'],
+    ['the ſun', 'the sun'],
+  ])('%s and %s, which fold together on NTFS/APFS, get different files', (a, b) => {
+    expect(folded(pathOf(a))).not.toBe(folded(pathOf(b)));
+    expect(pathOf(b)).toBe(join(folder, `${b}.json`)); // the plain one stays readable
+  });
+
+  it('a leading dot never hides a cassette nor lands on tapedeck\'s own files', () => {
+    for (const name of ['.tapedeck-unused', '.hidden', '.', '..', '.env']) {
+      const base = pathOf(name).slice(folder.length + 1);
+      expect(base.startsWith('.'), base).toBe(false);
+      expect(isTapedeckFile(base)).toBe(false);
+    }
+    expect(pathOf('.tapedeck-unused')).not.toBe(join(folder, UNUSED_RECORD_FILE));
+    expect(isTapedeckFile(UNUSED_RECORD_FILE)).toBe(true);
+    expect(isTapedeckFile('.a.json.1234.0badf00d.tmp')).toBe(true);
+    expect(isTapedeckFile('.hidden cassette.json')).toBe(false);
+  });
+
+  it('the file-level cassette sits beside the test cassettes, where no test name can land', () => {
+    expect(fileCassettePathFor(testFile)).toBe('/repo/test/__cassettes__/agent.test.ts.json');
+    expect(fileCassettePathFor(testFile, '/tapes')).toBe('/tapes/agent.test.ts.json');
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 20 }), { minLength: 0, maxLength: 3 }), (names) => {
+        const path = cassettePathFor({ testFile, testPath: names });
+        expect(folded(path)).not.toBe(folded(fileCassettePathFor(testFile)));
+        expect(dirname(path)).toBe(folder); // every test's cassette is inside the folder, never beside it
+      }),
+      { numRuns: 500 },
+    );
+    expect(isTapedeckFile(basename(fileCassettePathFor(testFile)))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { responseToStored } from '../src/http/exchange.js';
 import { ToolCallCassette } from '../src/index.js';
 
 const root = join(import.meta.dirname, '..');
@@ -44,10 +45,16 @@ describe('README', () => {
     execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'pipe', env: { ...process.env, CI: '', RECORD: '' } });
   });
 
-  it('shows a cassette that loads, with correct hashes', () => {
+  it('shows a cassette that loads, with correct hashes', async () => {
     const json = blocks.find((b) => b.lang === 'json')!;
     const cassette = ToolCallCassette.fromJSON(JSON.parse(json.code), 'README.md');
     expect(cassette.replay({ toolId: 'weather.get', args: [{ city: 'SFO' }] })).toEqual({ conditions: 'fog', temp_f: 62 });
+    // And it shows the file as tapedeck writes it, key order included: everything sorted but results,
+    // which keep their live order (for HTTP, the order responseToStored builds).
+    const shown = JSON.parse(json.code) as { entries: Array<{ result: { value: object } }> };
+    expect(JSON.stringify(shown)).toBe(JSON.stringify(JSON.parse(cassette.serialize('README.md'))));
+    const live = await responseToStored(new Response('{"temp_f":48}', { headers: { 'content-type': 'application/json' } }), {});
+    expect(Object.keys(shown.entries[1]!.result.value)).toEqual(Object.keys(live));
   });
 
   it('names only npm scripts and CLI commands that exist', () => {

@@ -1,11 +1,13 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtemp, mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Worker, threadId } from 'node:worker_threads';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReplayError } from '../src/index.js';
-import { loadJsonFile, saveAtomic, stableStringify } from '../src/store.js';
+import { currentOwner, loadJsonFile, saveAtomic, stableStringify } from '../src/store.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'tapedeck-store-'));
 
@@ -121,7 +123,11 @@ describe('saveAtomic', () => {
     const dir = await tempDir();
     const path = join(dir, 'big.json');
     const entries = 4000; // ~1 MB per version
-    let kills = 0;
+    // A whole version is on disk before the first kill, so every round has a file to check.
+    const whole = (n: number) =>
+      stableStringify({ schemaVersion: 1, meta: { version: n }, entries: Array.from({ length: entries }, (_, i) => ({ i, text: `v${n}-`.padEnd(200, 'x') })) });
+    await saveAtomic(path, whole(1));
+    let checked = 0;
     for (let round = 0; round < 12; round++) {
       const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/crash/writer.ts'), path, String(entries)], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -129,15 +135,15 @@ describe('saveAtomic', () => {
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 150));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-      kills++;
-      const text = await readFile(path, 'utf8').catch(() => null);
-      if (text === null) continue; // killed before the first rename: no file is fine, a partial one is not
-      const data = JSON.parse(text) as { meta: { version: number }; entries: unknown[] };
+      const [code, signal] = (await new Promise((resolve) => child.once('exit', (...args) => resolve(args)))) as [number | null, string | null];
+      // Killed while it was saving in a loop: it never stops by itself, so the kill is what ended it.
+      expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' });
+      const data = JSON.parse(await readFile(path, 'utf8')) as { meta: { version: number }; entries: unknown[] };
       expect(data.entries).toHaveLength(entries);
       expect([0, 1]).toContain(data.meta.version);
+      checked++;
     }
-    expect(kills).toBe(12);
+    expect(checked).toBe(12);
     await saveAtomic(path, 'final\n');
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp') || n.endsWith('.lock'))).toEqual([]);
   });
@@ -150,5 +156,82 @@ describe('stableStringify and recorded results', () => {
     expect(text.indexOf('"temp_f"')).toBeLessThan(text.indexOf('"conditions"'));
     expect(text.indexOf('"a"')).toBeLessThan(text.indexOf('"b"'));
     expect(text.indexOf('"entries"')).toBeLessThan(text.indexOf('"z"'));
+  });
+});
+
+describe('locks name their owner beyond a pid (DESIGN section 11)', () => {
+  /** Resolves to whether `saveAtomic` finished within `ms` (it keeps waiting in the background otherwise). */
+  async function finishesWithin(path: string, ms: number): Promise<{ done: boolean; save: Promise<void> }> {
+    const save = saveAtomic(path, 'mine\n');
+    const done = await Promise.race([save.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+    return { done, save };
+  }
+
+  it('a live owner in another PID namespace or on another host is not taken for dead, though its pid is gone here', async () => {
+    const me = currentOwner();
+    for (const foreign of [
+      { ...me, pid: 999_999_999, pidns: 'pid:[4000000001]' }, // a container sharing the volume
+      { ...me, pid: 999_999_999, host: `${me.host}-other` }, // another machine sharing the volume
+    ]) {
+      const path = join(await tempDir(), 'c.json');
+      await writeFile(`${path}.lock`, `${JSON.stringify(foreign)}\n`);
+      const { done, save } = await finishesWithin(path, 600);
+      expect(done).toBe(false); // it waits for the owner instead of writing under its lock
+      await unlink(`${path}.lock`); // the owner finishes
+      await save;
+      expect(await readFile(path, 'utf8')).toBe('mine\n');
+    }
+  });
+
+  it('a dead owner on this host and namespace, or a pid now used by another process, is broken at once', async () => {
+    const me = currentOwner();
+    const reused = { ...me, pid: process.ppid, start: '1' }; // a live pid, but not the process that locked
+    for (const dead of [{ ...me, pid: 999_999_999 }, reused, { pid: 999_999_999 }]) {
+      const path = join(await tempDir(), 'c.json');
+      await writeFile(`${path}.lock`, `${JSON.stringify(dead)}\n`);
+      expect((await finishesWithin(path, 1_500)).done).toBe(true);
+    }
+  });
+
+  it('a lock left by a finished worker thread of this process is broken at once, not after 30 s', async () => {
+    const path = join(await tempDir(), 'c.json');
+    const worker = new Worker(join(import.meta.dirname, 'fixtures/lock/worker-lock.mjs'), { workerData: { path } });
+    await new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject));
+    const owner = JSON.parse(await readFile(`${path}.lock`, 'utf8')) as { pid: number; thread: number };
+    expect(owner).toMatchObject({ pid: process.pid, thread: expect.any(Number) });
+    expect(owner.thread).not.toBe(threadId);
+    expect((await finishesWithin(path, 2_000)).done).toBe(true);
+    expect(await readdir(dirname(path))).toEqual(['c.json']);
+  });
+});
+
+describe('a full disk', () => {
+  // A real 64 KB tmpfs needs root (mount); where it is not allowed the test says so and does not run.
+  const mountable = (() => {
+    if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+    const probe = mkdtempSync(join(tmpdir(), 'tapedeck-tmpfs-probe-'));
+    const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]).status === 0;
+    if (ok) spawnSync('umount', [probe]);
+    return ok;
+  })();
+
+  it.skipIf(!mountable)('leaves no lock, no temp file and no open file handle; the cassette on disk is as it was (real 64 KB tmpfs)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tapedeck-full-'));
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status).toBe(0);
+    try {
+      const path = join(dir, 'a.json');
+      await saveAtomic(path, 'old\n');
+      // Fill the disk to the last byte.
+      await writeFile(join(dir, 'filler'), Buffer.alloc(1024 * 1024)).catch(() => undefined);
+      const fds = readdirSync('/proc/self/fd').length;
+      for (let i = 0; i < 3; i++) {
+        await expect(saveAtomic(path, 'x'.repeat(32 * 1024))).rejects.toMatchObject({ code: expect.stringMatching(/ENOSPC|EDQUOT/) });
+      }
+      expect(readdirSync('/proc/self/fd').length).toBe(fds);
+      expect((await readdir(dir)).sort()).toEqual(['a.json', 'filler']);
+      expect(await readFile(path, 'utf8')).toBe('old\n');
+    } finally {
+      spawnSync('umount', [dir]);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,5 +70,24 @@ describe('tool()', () => {
     const t = tool('t', async (_x: unknown) => ++live);
     await expect(withCassette({ path, mode: 'auto', ...quiet }, async () => t({ n: NaN }))).rejects.toMatchObject({ reason: 'args-not-json', jsonPath: 'args[0].n' });
     expect(live).toBe(0);
+  });
+
+  it('hands out a copy of a replayed result: mutating it in mode new changes neither later replays nor the file', async () => {
+    const path = await tempPath();
+    const live = tool('list.get', async (n: number) => ({ items: [n] }));
+    await withCassette({ path, mode: 'auto', ...quiet }, async () => {
+      await live(1);
+      await live(1);
+    });
+    const before = JSON.parse(await readFile(path, 'utf8')) as { entries: unknown[] };
+    await withCassette({ path, mode: 'new', ...quiet }, async () => {
+      const first = await live(1);
+      first.items.push(99); // the code under test edits what it got back
+      expect(await live(1)).toEqual({ items: [1] }); // the second recording is untouched
+      await live(2); // a new call: new mode appends it, so the file is written
+    });
+    const after = JSON.parse(await readFile(path, 'utf8')) as { entries: Array<{ result: unknown }> };
+    expect(after.entries.slice(0, 2)).toEqual(before.entries);
+    expect(JSON.stringify(after)).not.toContain('99');
   });
 });

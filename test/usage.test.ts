@@ -145,3 +145,24 @@ describe('usage totals', () => {
     );
   });
 });
+
+describe('usage keyed by model names from cassette data (DESIGN section 11)', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('a response whose model is %s is counted under that name and pollutes no prototype', (model) => {
+    const totals: UsageByModel = {};
+    const usage = responseUsage(json({ model, usage: { prompt_tokens: 3, completion_tokens: 4 } }))!;
+    expect(usage.model).toBe(model);
+    addUsage(totals, usage);
+    addUsage(totals, usage);
+    expect(Object.keys(totals)).toEqual([model]);
+    expect(Object.getOwnPropertyDescriptor(totals, model)?.value).toEqual({ input: 6, output: 8, calls: 2 });
+    const merged = mergeUsage({}, totals);
+    expect(Object.getOwnPropertyDescriptor(merged, model)?.value).toEqual({ input: 6, output: 8, calls: 2 });
+    expect(formatUsage(totals)).toBe(`${model} 6 in / 8 out`);
+    mergeUsage(merged, totals, -1);
+    expect(Object.keys(merged)).toEqual([]);
+    const plain = {} as Record<string, unknown>;
+    expect(plain.input).toBeUndefined();
+    expect(Object.getPrototypeOf(totals)).toBe(Object.prototype);
+    expect(Object.prototype).not.toHaveProperty('input');
+  });
+});

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ToolCallCassette } from '../cassette.js';
 import { isReplayError, type ReplayError } from '../errors.js';
 import { SCHEMA_VERSION, parseCassetteFile } from '../format.js';
-import { hashJson, type JsonValue } from '../hash.js';
+import { hashJson, nestsDeeperThan, type JsonValue } from '../hash.js';
 import { formatPath } from '../json-path.js';
 import { findSecrets } from '../redact.js';
 import { parseJsonText, stableStringify } from '../store.js';
@@ -77,6 +77,15 @@ export function checkCassetteText(text: string, source: string, signatures?: Sig
       return [error('$', 'merge-conflict', `git conflict markers (first at line ${line}): resolve the merge, or re-record the cassette`)];
     }
     return [error('$', 'invalid-json', shortMessage(parseError, source))];
+  }
+  // Valid JSON too deep to walk (every later pass recurses): the loader refuses it, and that is the one
+  // problem to report; nothing else can be checked in it.
+  if (nestsDeeperThan(data)) {
+    try {
+      ToolCallCassette.fromJSON(data, source);
+    } catch (loadError) {
+      return [fromReplayError(loadError, source)];
+    }
   }
   const problems = findDuplicateKeys(text).map((d) =>
     error(d.path, 'duplicate-key', `key ${JSON.stringify(d.key)} appears more than once in its object; JSON keeps only the last`),
@@ -265,7 +274,12 @@ export async function runCheck(args: readonly string[], io: CliIO): Promise<numb
     } catch (thrown) {
       return [error('$', 'unreadable', (thrown as Error).message)];
     }
-    return checkCassetteText(text, file.display, signatures);
+    try {
+      return checkCassetteText(text, file.display, signatures);
+    } catch (thrown) {
+      // A file this check cannot handle is that file's problem: the others are still checked.
+      return [error('$', 'unchecked', `tapedeck could not check this file: ${(thrown as Error).message}`)];
+    }
   });
 
   const rows = files.flatMap((file, i) => results[i]!.map((problem) => ({ file: file.display, ...problem })));

@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { isJsonObject } from '../hash.js';
+import { isTapedeckFile } from '../location.js';
 import { byText, displayPath, UsageError, type CliIO } from './io.js';
 
 /** The folder name tapedeck keeps cassettes in (DESIGN section 7). */
@@ -63,7 +64,8 @@ function inCassetteFolder(path: string): boolean {
  * - elsewhere, a `*.json` whose top level has both `schemaVersion` and `entries` (cassettes saved to an
  *   explicit `{ path }`); other JSON files (package.json, tsconfig.json...) are not cassettes;
  * - a file named on the command line, whatever its name or content.
- * Dot-files (temp files, the unused record) are skipped. Sorted by displayed path; no duplicates.
+ * tapedeck's own notes (the unused record; temp and lock files are not `.json`) are skipped, other
+ * dot-files are not. Sorted by displayed path; no duplicates.
  */
 export async function findCassettes(io: Pick<CliIO, 'cwd'>, targets: readonly string[]): Promise<FoundFile[]> {
   const found = new Map<string, FoundFile>();
@@ -76,7 +78,9 @@ export async function findCassettes(io: Pick<CliIO, 'cwd'>, targets: readonly st
       continue;
     }
     await walkFiles(target.path, async (path, name) => {
-      if (name.startsWith('.') || !name.endsWith('.json')) return;
+      // Only tapedeck's own notes are skipped: a dot-file cassette (hand-made, or from an older tapedeck)
+      // is still a cassette, and a secret planted in one must not pass `check`.
+      if (isTapedeckFile(name) || !name.endsWith('.json')) return;
       if (inCassetteFolder(path)) return add({ path });
       const text = await readFile(path, 'utf8').catch(() => undefined);
       if (text !== undefined && looksLikeCassette(text)) add({ path, text });

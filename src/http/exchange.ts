@@ -1,5 +1,5 @@
 import { REDACTED, isSecretName, type RedactOption } from '../redact.js';
-import type { JsonValue } from '../hash.js';
+import { MAX_JSON_DEPTH, type JsonValue } from '../hash.js';
 
 /** How an HTTP call is keyed: `http:<METHOD> <origin><pathname>` plus `{ query, body, headers? }`. */
 export interface HttpCallKey {
@@ -99,22 +99,82 @@ async function readRequestBody(request: Request): Promise<JsonValue> {
   return decodeBody(bytes, request.headers.get('content-type') ?? '', true);
 }
 
-/** JSON is parsed (so it hashes canonically), text stays text, anything else is base64. */
+/**
+ * JSON is parsed (so it hashes canonically) when parsing loses nothing (see {@link parsesExactly}), text
+ * stays text, anything else is base64.
+ */
 function decodeBody(bytes: Uint8Array, contentType: string, asValue: true): JsonValue;
 function decodeBody(bytes: Uint8Array, contentType: string, asValue: false): StoredBody;
 function decodeBody(bytes: Uint8Array, contentType: string, asValue: boolean): JsonValue | StoredBody {
   const text = utf8OrNull(bytes);
   if (text !== null && (isJsonType(contentType) || (contentType === '' && /^\s*[{[]/.test(text)))) {
+    let json: JsonValue | undefined;
     try {
-      const json = JSON.parse(text) as JsonValue;
-      return asValue ? json : { json };
+      json = JSON.parse(text) as JsonValue;
     } catch {
       /* declared JSON but is not: keep the text */
     }
+    if (json !== undefined && parsesExactly(text)) return asValue ? json : { json };
   }
   if (text !== null && (isTextType(contentType) || isJsonType(contentType) || contentType === '')) return asValue ? text : { text };
   const base64 = Buffer.from(bytes).toString('base64');
   return { base64 };
+}
+
+// A JSON token: a string, a number, or a structural character (the text is already valid JSON).
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[{}[\]:]/g;
+
+/**
+ * True when `JSON.stringify(JSON.parse(text))` means exactly what `text` says (valid JSON assumed), so the
+ * body can be stored as JSON: every number keeps its decimal value through a double (not
+ * `1050118621198921728`, which comes back `…700`, nor `-0` or `1e400`), no object repeats a key (JSON.parse
+ * keeps the last one and drops the other), and nesting stays within {@link MAX_JSON_DEPTH}. Otherwise the
+ * body is stored as text, byte for byte. One pass, no recursion.
+ */
+export function parsesExactly(text: string): boolean {
+  // Each open object's keys so far (null for an array); a string followed by ':' is a key.
+  const open: Array<Set<string> | null> = [];
+  let pendingKey: string | undefined;
+  JSON_TOKEN.lastIndex = 0;
+  for (let match = JSON_TOKEN.exec(text); match !== null; match = JSON_TOKEN.exec(text)) {
+    const token = match[0];
+    const first = token.charCodeAt(0);
+    if (first === 0x22 /* " */) {
+      pendingKey = token;
+    } else if (token === ':') {
+      const keys = open[open.length - 1];
+      const key = pendingKey!.includes('\\') ? (JSON.parse(pendingKey!) as string) : pendingKey!.slice(1, -1);
+      if (keys === null || keys === undefined || keys.has(key)) return false;
+      keys.add(key);
+    } else if (token === '{' || token === '[') {
+      open.push(token === '{' ? new Set() : null);
+      if (open.length > MAX_JSON_DEPTH) return false;
+    } else if (token === '}' || token === ']') {
+      open.pop();
+    } else if (!sameDecimal(token, String(Number(token)))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Whether two JSON number texts denote the same decimal value (`1.50` and `1.5e0` do; `-0` and `0` do not). */
+function sameDecimal(a: string, b: string): boolean {
+  return a === b || decimalKey(a) === decimalKey(b);
+}
+
+/** `-12.50e3` -> `-1.25e4` style key: sign, significant digits without trailing zeros, decimal exponent. */
+function decimalKey(number: string): string {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(number);
+  if (match === null) return number; // Infinity, NaN: never equal to a JSON number text
+  const [, sign, int, frac = '', exp = '0'] = match;
+  const digits = `${int}${frac}`;
+  const lead = digits.search(/[1-9]/);
+  if (lead === -1) return `${sign}0`;
+  const significant = digits.slice(lead).replace(/0+$/, '');
+  // Exponent of the first significant digit: position of the point relative to it.
+  const exponent = Number(exp) + int!.length - lead - 1;
+  return `${sign}${significant}e${exponent}`;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -136,15 +196,24 @@ export async function responseToStored(response: Response, options: ExchangeOpti
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies.map(() => REDACTED);
   const contentType = response.headers.get('content-type') ?? '';
-  let body: StoredBody;
   if (/^text\/event-stream\b/i.test(contentType) && response.body !== null) {
-    body = { sse: await readEvents(response.body) };
-  } else {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    body = bytes.byteLength === 0 ? { text: '' } : decodeBody(bytes, contentType, false);
+    // A stream is handed to the client as its recorded events, live too, one chunk per event: the chunks
+    // a client sees live are the ones it will see replayed.
+    return { status: response.status, statusText: response.statusText, headers, body: { sse: await readEvents(response.body) } };
   }
-  return { status: response.status, statusText: response.statusText, headers, body };
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const body = bytes.byteLength === 0 ? { text: '' } : decodeBody(bytes, contentType, false);
+  const stored: StoredResponse = { status: response.status, statusText: response.statusText, headers, body };
+  liveBodies.set(stored, bytes);
+  return stored;
 }
+
+/**
+ * The exact body bytes of each response just read live, by its stored form. While recording, the client
+ * reads these (see {@link storedToResponse}), not a re-serialisation of what was stored: what it reads live
+ * is what the server sent. A replay builds its response from the recording (a copy), never from here.
+ */
+const liveBodies = new WeakMap<StoredResponse, Uint8Array>();
 
 function isResponseSecret(name: string, extra: RedactOption | undefined): boolean {
   if (RESPONSE_SECRET_HEADERS.has(name)) return true;
@@ -224,6 +293,8 @@ export function storedToResponse(stored: StoredResponse, options: { replayDelays
   }
   const init = { status: stored.status, statusText: stored.statusText, headers };
   if (NULL_BODY_STATUSES.has(stored.status)) return new Response(null, init);
+  const live = liveBodies.get(stored);
+  if (live !== undefined) return new Response(live, init);
   const body = stored.body;
   if ('sse' in body) {
     const events = body.sse;

@@ -2,6 +2,7 @@ import type { HostMatcher } from '../config.js';
 import { isReplayError, type ReplayError } from '../errors.js';
 import type { CassetteSession } from '../session.js';
 import { addUsage, responseUsage } from '../usage.js';
+import { clientTlsOptions, fetchWithTls } from './node-live.js';
 import { requestToCall, responseToStored, storedToResponse, verifyView, type StoredResponse } from './exchange.js';
 
 /**
@@ -25,7 +26,7 @@ export async function answer(request: Request, session: CassetteSession): Promis
       toolId: key.toolId,
       args: key.args,
       // Each redirect hop is its own exchange, so the client follows them on replay as it did live.
-      live: async () => responseToStored(await fetch(bypass(request)).catch(rethrowCause), options),
+      live: async () => responseToStored(await liveResponse(request).catch(rethrowCause), options),
       compareView: verifyView,
       // storedToResponse only reads the recording to build a new Response: no copy needed.
       readOnly: true,
@@ -71,6 +72,17 @@ function tapedeckAnswer(error: ReplayError): Response {
     statusText: `tapedeck ${error.reason}`,
     headers: { 'content-type': 'application/json', 'x-should-retry': 'false', 'x-tapedeck-error': error.reason },
   });
+}
+
+/**
+ * The live response of a recording. A node:https request with TLS options of its own or of its
+ * `https.Agent` (a private CA, a client certificate) goes out over node:https with them: `fetch` would
+ * drop them and fail the handshake.
+ */
+function liveResponse(request: Request): Promise<Response> {
+  const tls = clientTlsOptions(request);
+  const live = bypass(request);
+  return tls === undefined ? fetch(live) : fetchWithTls(live, tls);
 }
 
 /**

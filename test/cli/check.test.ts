@@ -171,4 +171,37 @@ describe('tapedeck check', () => {
     await mkdir(join(dir, 'empty-folder'));
     expect((await run(['check', path, 'empty-folder'], dir)).lines).toEqual(['tapedeck check: 1 cassette checked, no problems']);
   });
+
+  it('checks a dot-file cassette too (a planted key in `.hidden cassette.json` fails), skipping only tapedeck\'s own notes', async () => {
+    const leaky = weatherFile();
+    (leaky.entries[3]!.result as { value: { body: { json: { echo?: string } } } }).value.body.json.echo = `key sk-proj-${'A1b2C3d4'.repeat(4)}`;
+    await writeJson(join(dir, folder, '.hidden cassette.json'), leaky);
+    await writeJson(join(dir, folder, '.tapedeck-unused.json'), { version: 1, cassettes: {} });
+    const result = await run(['check'], dir);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('.hidden cassette.json');
+    expect(result.out).not.toContain('.tapedeck-unused.json');
+    const listed = await run(['list', '--json'], dir);
+    expect(listed.out).toContain('.hidden cassette.json');
+  });
+
+  it('deep but valid JSON is one corrupt-cassette problem for that file; check, list and diff go on (no exit 70)', async () => {
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    await writeJson(join(dir, folder, 'deep.json'), `{"schemaVersion":1,"entries":[{"toolId":"t","argsHash":"${'0'.repeat(64)}","args":[],"result":{"ok":true,"value":${deep}}}]}`);
+    await writeJson(join(dir, folder, 'wrong shape.json'), { schemaVersion: 1, entries: { not: 'an array' } });
+    await saveCassette(join(dir, folder, 'good.json'));
+    const checked = await run(['check'], dir);
+    expect(checked.code).toBe(1);
+    expect(checked.lines).toEqual([
+      `${folder}/deep.json: $.entries[0].result: corrupt-cassette: nested deeper than 1000 levels, more than tapedeck (or the JavaScript engine) can walk`,
+      expect.stringContaining(`${folder}/wrong shape.json: $.entries: corrupt-cassette`),
+      'tapedeck check: 2 problems in 2 files (3 cassettes checked)',
+    ]);
+    const listed = await run(['list'], dir);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(/deep\.json .*invalid: \$\.entries\[0\]\.result: corrupt-cassette: nested deeper/);
+    const diffed = await run(['diff', join(folder, 'deep.json'), join(folder, 'good.json')], dir);
+    expect(diffed.code).toBe(2);
+    expect(diffed.err).toContain('nested deeper than 1000 levels');
+  });
 });

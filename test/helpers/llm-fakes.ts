@@ -62,3 +62,81 @@ export function startAnthropicFake(): Promise<LoopbackServer> {
     res.end(JSON.stringify({ ...message, content: [{ type: 'text', text: 'Hello from Claude' }], stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 4 } }));
   });
 }
+
+/**
+ * The OpenAI Responses API (`POST /v1/responses`), JSON and streamed, in the shapes its API reference
+ * documents: a `response` object with `output` items and `usage` (`input_tokens`, `output_tokens` and
+ * their details); a stream of named events ending with `response.completed`, which carries the response.
+ */
+export function startResponsesFake(): Promise<LoopbackServer> {
+  let n = 0;
+  return startServer(async (req, res, body) => {
+    if (req.url !== '/v1/responses') {
+      res.statusCode = 404;
+      return void res.end('{}');
+    }
+    const request = JSON.parse(body) as { model: string; stream?: boolean };
+    const id = `resp_${++n}`;
+    const message = { type: 'message', id: `msg_${n}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Forty-two.', annotations: [] }] };
+    const response = (status: string, withOutput: boolean) => ({
+      id,
+      object: 'response',
+      created_at: 1_764_000_000,
+      status,
+      model: `${request.model}-2026-01-01`,
+      output: withOutput ? [message] : [],
+      parallel_tool_calls: true,
+      tool_choice: 'auto',
+      tools: [],
+      usage: withOutput ? { input_tokens: 21, input_tokens_details: { cached_tokens: 3 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 26 } : null,
+    });
+    if (!request.stream) {
+      res.setHeader('content-type', 'application/json');
+      return void res.end(JSON.stringify(response('completed', true)));
+    }
+    sse(res);
+    let seq = 0;
+    const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+    send('response.created', { response: response('in_progress', false) });
+    send('response.output_item.added', { output_index: 0, item: { ...message, status: 'in_progress', content: [] } });
+    send('response.content_part.added', { item_id: message.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+    for (const delta of ['Forty', '-two.']) {
+      send('response.output_text.delta', { item_id: message.id, output_index: 0, content_index: 0, delta });
+      await pause();
+    }
+    send('response.output_text.done', { item_id: message.id, output_index: 0, content_index: 0, text: 'Forty-two.' });
+    send('response.content_part.done', { item_id: message.id, output_index: 0, content_index: 0, part: message.content[0]! });
+    send('response.output_item.done', { output_index: 0, item: message });
+    send('response.completed', { response: response('completed', true) });
+    res.end();
+  });
+}
+
+/**
+ * Google's Gemini API (`generateContent`, and `streamGenerateContent?alt=sse`) in the shapes of its API
+ * reference: `candidates`, `usageMetadata` (`promptTokenCount`, `candidatesTokenCount`,
+ * `thoughtsTokenCount`, `totalTokenCount`) and `modelVersion`; a stream of such chunks, usage cumulative.
+ */
+export function startGeminiFake(): Promise<LoopbackServer> {
+  return startServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const match = /^\/v1beta\/models\/([^:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname);
+    if (match === null) {
+      res.statusCode = 404;
+      return void res.end('{}');
+    }
+    const modelVersion = `${match[1]}-001`;
+    const chunk = (text: string, usage: object) => ({ candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }], usageMetadata: usage, modelVersion, responseId: 'gemini-response' });
+    if (match[2] === 'generateContent') {
+      res.setHeader('content-type', 'application/json');
+      const answer = chunk('Forty-two.', { promptTokenCount: 8, candidatesTokenCount: 4, thoughtsTokenCount: 6, totalTokenCount: 18 });
+      return void res.end(JSON.stringify({ ...answer, candidates: [{ ...answer.candidates[0], finishReason: 'STOP' }] }));
+    }
+    sse(res);
+    res.write(`data: ${JSON.stringify(chunk('Forty', { promptTokenCount: 8, totalTokenCount: 8 }))}\r\n\r\n`);
+    await pause();
+    const last = chunk('-two.', { promptTokenCount: 8, candidatesTokenCount: 3, totalTokenCount: 11 });
+    res.write(`data: ${JSON.stringify({ ...last, candidates: [{ ...last.candidates[0], finishReason: 'STOP' }] })}\r\n\r\n`);
+    res.end();
+  });
+}

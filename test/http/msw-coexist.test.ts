@@ -119,7 +119,8 @@ describe.each(['after', 'before'] as const)('an unconfigured user msw server sta
       expect(await viaNodeHttp(USER_URL)).toBe(USER_ANSWER);
     }
     // msw saw tapedeck's requests as its own unhandled ones: pass the server as mswServer to avoid that.
-    expect(unhandled.every((u) => u.startsWith(url))).toBe(true);
+    expect(unhandled.length).toBeGreaterThan(0); // every() over an empty list would prove nothing
+    expect(unhandled.filter((u) => !u.startsWith(url))).toEqual([]);
   });
 });
 

@@ -1,13 +1,14 @@
 // Tokens replayed instead of spent, counted from what the real SDKs received, streaming and not.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withCassette, type Mode } from '../../src/index.js';
 import { formatSummary, runStats, statsSince } from '../../src/report.js';
-import { startAnthropicFake, startOpenAIFake } from '../helpers/llm-fakes.js';
+import { startAnthropicFake, startGeminiFake, startOpenAIFake, startResponsesFake } from '../helpers/llm-fakes.js';
 import type { LoopbackServer } from '../helpers/server.js';
 
 let server: LoopbackServer | undefined;
@@ -90,5 +91,64 @@ describe('tokens replayed', () => {
     const copy = runStats();
     copy.tokens!['claude-fake']!.input = -1;
     expect(runStats().tokens!['claude-fake']!.input).toBeGreaterThan(0);
+  });
+
+  it('counts OpenAI Responses API usage as the openai SDK reads it, JSON and streamed (response.completed)', async () => {
+    server = await startResponsesFake();
+    const base = server.url;
+    const path = join(await mkdtemp(join(tmpdir(), 'tapedeck-usage-')), 'responses.json');
+    const agent = async () => {
+      const openai = new OpenAI({ apiKey: 'sk-test', baseURL: `${base}/v1`, maxRetries: 0 });
+      const plain = await openai.responses.create({ model: 'gpt-resp', input: 'what is 6*7?' });
+      const stream = openai.responses.stream({ model: 'gpt-resp-mini', input: 'what is 6*7?' });
+      const final = await stream.finalResponse();
+      return [plain.output_text, plain.usage, final.output_text, final.usage];
+    };
+    const live = await counted(path, 'record', agent);
+    await server.close();
+    server = undefined;
+    const replayed = await counted(path, 'replay', agent);
+    expect(replayed.value).toEqual(live.value);
+    const [text, plain, streamedText, streamed] = replayed.value as [string, OpenAI.Responses.ResponseUsage, string, OpenAI.Responses.ResponseUsage];
+    expect([text, streamedText]).toEqual(['Forty-two.', 'Forty-two.']);
+    expect(plain).toMatchObject({ input_tokens: 21, output_tokens: 5 });
+    expect(streamed).toMatchObject({ input_tokens: 21, output_tokens: 5 });
+    // The model is the one the response names (the dated version), as the SDK reports it.
+    expect(replayed.stats.tokens).toEqual({
+      'gpt-resp-2026-01-01': { input: 21, output: 5, calls: 1 },
+      'gpt-resp-mini-2026-01-01': { input: 21, output: 5, calls: 1 },
+    });
+  });
+
+  it('counts Gemini usage as @google/genai reads it, JSON and streamed (thoughts billed as output)', async () => {
+    server = await startGeminiFake();
+    const base = server.url;
+    const path = join(await mkdtemp(join(tmpdir(), 'tapedeck-usage-')), 'gemini.json');
+    const agent = async () => {
+      const ai = new GoogleGenAI({ apiKey: 'test-key', httpOptions: { baseUrl: base } });
+      const plain = await ai.models.generateContent({ model: 'gemini-fake', contents: 'what is 6*7?' });
+      let streamedText = '';
+      let streamed: unknown;
+      for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-fake-flash', contents: 'what is 6*7?' })) {
+        streamedText += chunk.text ?? '';
+        streamed = chunk.usageMetadata ?? streamed;
+      }
+      return [plain.text, plain.usageMetadata, streamedText, streamed];
+    };
+    const live = await counted(path, 'record', agent);
+    await server.close();
+    server = undefined;
+    const replayed = await counted(path, 'replay', agent);
+    expect(replayed.value).toEqual(live.value);
+    const [text, plain, streamedText, streamed] = replayed.value as [string, object, string, object];
+    expect([text, streamedText]).toEqual(['Forty-two.', 'Forty-two.']);
+    expect(plain).toMatchObject({ promptTokenCount: 8, candidatesTokenCount: 4, thoughtsTokenCount: 6 });
+    expect(streamed).toMatchObject({ promptTokenCount: 8, candidatesTokenCount: 3 });
+    expect(replayed.stats.tokens).toEqual({
+      'gemini-fake-001': { input: 8, output: 10, calls: 1 },
+      'gemini-fake-flash-001': { input: 8, output: 3, calls: 1 },
+    });
+    // And the key is never in the cassette: @google/genai sends it as x-goog-api-key.
+    expect(await readFile(path, 'utf8')).not.toContain('test-key');
   });
 });

@@ -120,6 +120,35 @@ describe('broken files', () => {
   });
 
   it.each([
+    ['a recorded value', (deep: string) => `{"schemaVersion":1,"entries":[{"toolId":"t","argsHash":"${'0'.repeat(64)}","args":[],"result":{"ok":true,"value":${deep}}}]}`, '$.entries[0].result'],
+    ['args', (deep: string) => `{"schemaVersion":1,"entries":[{"toolId":"t","argsHash":"${'0'.repeat(64)}","args":${deep},"result":{"ok":true}}]}`, '$.entries[0].args'],
+    ['an unknown top-level field', (deep: string) => `{"schemaVersion":1,"entries":[],"later":${deep}}`, '$.later'],
+  ])('valid JSON nested 100,000 deep in %s is corrupt-cassette at its path when loaded, never a RangeError later', async (_what, make, path) => {
+    for (const depth of [1_001, 2_500, 100_000]) {
+      const error = await loadError(make(`${'['.repeat(depth)}1${']'.repeat(depth)}`));
+      expect(error.reason).toBe('corrupt-cassette');
+      expect(error.jsonPath).toBe(path);
+      expect(error.message).toMatch(/nested deeper than 1000 levels/);
+    }
+  });
+
+  it('a tool output nested 2,000 deep fails the call with args-not-json; it is not recorded as the tool\'s error', async () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 2_000; i++) deep = { next: deep };
+    const path = join(dir, 'deep-output.json');
+    const deepTool = tool('deep.tool', () => deep);
+    const shallow = tool('shallow.tool', () => 'ok');
+    const outcome = await withCassette({ path, mode: 'record', http: false, onWarning: () => undefined }, async () => {
+      const error = await deepTool().catch((e: unknown) => e);
+      await shallow();
+      return error;
+    }).catch((e: unknown) => e);
+    expect(outcome).toMatchObject({ name: 'ReplayError', reason: 'args-not-json', message: expect.stringMatching(/deeper than 1000 levels/) });
+    const saved = await ToolCallCassette.load(path);
+    for (const entry of saved?.entries ?? []) expect(entry.toolId).not.toBe('deep.tool');
+  });
+
+  it.each([
     ['an array', '[]', '$'],
     ['null', 'null', '$'],
     ['a number', '42', '$'],
@@ -498,8 +527,9 @@ describe('random damage to a valid cassette (fast-check)', () => {
           try {
             c.replay({ toolId: entry.toolId, args: entry.args });
           } catch (error) {
-            // A recorded error comes back with its recorded name and message; nothing else may escape.
-            if (error instanceof ReplayError) continue;
+            // A recorded error comes back with its recorded name and message; nothing else may escape: an
+            // entry just loaded is always found (a ReplayError here would be a lookup bug).
+            expect(error).not.toBeInstanceOf(ReplayError);
             expect(entry.result.ok).toBe(false);
             expect((error as Error).message).toBe((entry.result as { error: { message: string } }).error.message);
           }

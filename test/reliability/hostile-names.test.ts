@@ -17,6 +17,7 @@ const piece = fc.oneof(
   fc.constantFrom(
     '../', '..', '.', '/', '\\', '..\\..\\', 'a/../../b', '/etc/passwd', 'C:\\Windows', '\u0000', '\u001f', '\u007f',
     'CON', 'con', 'Con', 'NUL', 'nul.txt', 'COM1', 'com1.json', 'LPT9', 'AUX', 'PRN', 'COM¹', 'CON ', 'CON.',
+    'ſ', 's', 'ς', 'σ', 'Σ', 'ϕ', 'φ', 'ϵ', 'ε', 'i', '.tapedeck-unused', '.hidden', 'unnamed test', '',
     '🎉', '👩‍👩‍👧', '\u0301', 'é', 'e\u0301', 'ß', 'SS', 'ẞ', 'İ', 'ı', 'K', '\u212a', 'ﬀ', 'Ω', '\u2126',
     ' › ', '›', ' ', '  ', '.', '...', '~', ' ~0123abcd', '<', '>', ':', '"', '|', '?', '*', '%2e%2e', '\t', '\n', '\r\n',
   ),
@@ -31,16 +32,16 @@ const testFile = fc.oneof(
 );
 
 /**
- * How a case-insensitive, normalisation-insensitive file system (NTFS, APFS, HFS+) compares names: NFC,
- * then simple (one-to-one) case folding; `ß` stays `ß` (no file system makes it `ss`).
+ * How a case-insensitive, normalisation-insensitive file system (NTFS, APFS, HFS+) could compare names, at
+ * its most merging: NFC, then full Unicode case folding, approximated per character as the lower case of
+ * the upper case of the lower case (`ſ`->`s`, `ς`->`σ`, `ϕ`->`φ`, `ϵ`->`ε`, `ı`->`i`, `ß`->`ss`, Kelvin->`k`).
+ * `toLowerCase` alone misses all of these.
  */
 const folded = (path: string) =>
   [...path.normalize('NFC')]
-    .map((ch) => {
-      const lower = ch.toLowerCase();
-      return [...lower].length === 1 ? lower : ch;
-    })
-    .join('');
+    .map((ch) => ch.toLowerCase().toUpperCase().toLowerCase())
+    .join('')
+    .normalize('NFC');
 
 function checkOne(file: string, names: readonly string[]): string {
   const path = cassettePathFor({ testFile: file, testPath: names });
@@ -85,7 +86,7 @@ describe('cassette paths for hostile names (fast-check)', () => {
 
   it('never collide within a realistic suite: many names that differ only in case, Unicode form, unsafe characters or length', () => {
     const variants = (base: string) => [base, base.toUpperCase(), base[0]!.toUpperCase() + base.slice(1), base.normalize('NFD'), `${base}.`, `${base} `, `${base}/`, `${base}\\`, `${base}:`, `${base}\u0000`];
-    const names = ['caf\u00e9', 'con', 'nul', 'com1', 'agent answers', 'x'.repeat(160), `${'x'.repeat(160)}y`, 'ß', 'ss', 'straße'].flatMap(variants);
+    const names = ['caf\u00e9', 'con', 'nul', 'com1', 'agent answers', 'x'.repeat(160), `${'x'.repeat(160)}y`, 'ß', 'ss', 'straße', 'ſ', 's', 'ς', 'σ', 'ϕ', 'φ', 'ϵ', 'ε', 'ı', 'i', '\u212a', 'k'].flatMap(variants);
     const unique = [...new Set(names)];
     const paths = unique.map((n) => folded(checkOne(`${root}/agent.test.ts`, [n])));
     expect(new Set(paths).size).toBe(unique.length);
