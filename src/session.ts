@@ -12,6 +12,7 @@ import { WRITING_MODES, type Mode } from './mode.js';
 import { decide, shouldSave } from './policy.js';
 import { addToRun, emptyStats, type CassetteStats } from './report.js';
 import { fileStore, stableStringify, type CassetteStore } from './store.js';
+import { maskSecrets } from './secrets/index.js';
 import { VERSION } from './version.js';
 
 /** What a recording says, leaving out timings: entries without `delayMs`, and the tool signatures. */
@@ -296,6 +297,6 @@ export class CassetteSession {
   }
 
   #warn(message: string): void {
-    (this.options.onWarning ?? console.warn)(message);
+    (this.options.onWarning ?? console.warn)(maskSecrets(message));
   }
 }

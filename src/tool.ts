@@ -4,6 +4,7 @@ import { currentSession } from './context.js';
 import { ReplayError } from './errors.js';
 import { sha256 } from './hash.js';
 import { formatPath } from './json-path.js';
+import { redactMembers } from './secrets/index.js';
 
 /** Options of {@link tool}. */
 export interface ToolOptions<A extends unknown[]> {
@@ -16,6 +17,11 @@ export interface ToolOptions<A extends unknown[]> {
   schema?: z.ZodType;
   /** Bump it when the tool's behaviour changes: cassettes recorded with another version stop replaying. */
   version?: string;
+  /**
+   * Rewrites the tool's output before it is stored (replay returns the rewritten value; the live call
+   * still returns the original). Runs before the `scrub` of `configure()` / `withCassette()`.
+   */
+  scrub?: (output: unknown, context: { toolId: string }) => unknown;
 }
 
 /** A function wrapped by {@link tool}: same arguments, always async, taped inside a cassette. */
@@ -46,11 +52,16 @@ export function tool<A extends unknown[], R>(toolId: string, fn: (...args: A) =>
     validate?.(args);
     const session = currentSession();
     if (session === undefined) return await fn(...args);
+    const redact = session.options.redact;
+    const scrubs = [options.scrub, session.options.scrub].filter((f) => f !== undefined);
     return session.call<Awaited<R>>({
       toolId,
-      args: options.normalize ? options.normalize(args) : args,
+      // Credential-named members (`api_key`, `password`, ...) are redacted before hashing: a recording
+      // replays with any key, and none reaches the cassette.
+      args: redactMembers(options.normalize ? options.normalize(args) : args, redact),
       ...(signature === undefined ? {} : { signature }),
       live: () => Promise.resolve(fn(...args)) as Promise<Awaited<R>>,
+      encode: (value) => redactMembers(scrubs.reduce<unknown>((v, scrub) => scrub(v, { toolId }), value), redact),
     });
   };
   Object.defineProperty(taped, 'name', { value: fn.name || toolId });

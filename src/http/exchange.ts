@@ -1,4 +1,4 @@
-import { REDACTED, isSecretName, type RedactOption } from '../redact.js';
+import { REDACTED, isSecretName, redactForm, redactJsonText, redactMembers, redactMultipart, redactPath, type RedactOption } from '../secrets/index.js';
 import type { JsonValue } from '../hash.js';
 
 /** How an HTTP call is keyed: `http:<METHOD> <origin><pathname>` plus `{ query, body, headers? }`. */
@@ -41,6 +41,8 @@ export interface StoredResponse {
 export interface ExchangeOptions {
   matchHeaders?: readonly string[];
   redact?: RedactOption;
+  /** Rewrites a response before it is stored (the `scrub` option, DESIGN section 12). */
+  scrub?: (value: unknown, context: { toolId: string }) => unknown;
 }
 
 // Stored bodies are decoded, so these would lie on replay; hop-by-hop ones describe the old connection.
@@ -59,10 +61,6 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'date',
 ]);
 
-// Response headers are redacted by exact name only: names like `x-ratelimit-remaining-tokens` are not
-// secrets, and the pre-write scan still catches a credential in any header value.
-const RESPONSE_SECRET_HEADERS = new Set(['set-cookie', 'authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'api-key']);
-
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 const isJsonType = (type: string): boolean => /^application\/(?:[\w.+-]*\+)?json\b/i.test(type) || /^text\/json\b/i.test(type);
@@ -80,23 +78,38 @@ export async function requestToCall(request: Request, options: ExchangeOptions):
     else if (Array.isArray(existing)) existing.push(value);
     else query[name] = [existing, value];
   }
-  const args: HttpArgs = { query, body: await readRequestBody(request) };
+  const args: HttpArgs = { query, body: await readRequestBody(request, options) };
   if (options.matchHeaders && options.matchHeaders.length > 0) {
     const headers: Record<string, string> = {};
     for (const name of options.matchHeaders) {
       const value = request.headers.get(name);
-      if (value !== null) headers[name.toLowerCase()] = isSecretName(name, options.redact) ? REDACTED : value;
+      if (value !== null) headers[name.toLowerCase()] = isSecretName(name, options.redact, 'header') ? REDACTED : value;
     }
     args.headers = headers;
   }
-  return { toolId: `http:${request.method.toUpperCase()} ${url.origin}${url.pathname}`, args };
+  // A key in the path (a Telegram bot token, a webhook URL) would be in the toolId: redacted by shape.
+  return { toolId: `http:${request.method.toUpperCase()} ${url.origin}${redactPath(url.pathname, url.host)}`, args };
 }
 
-async function readRequestBody(request: Request): Promise<JsonValue> {
+async function readRequestBody(request: Request, options: ExchangeOptions): Promise<JsonValue> {
   if (request.body === null) return null;
   const bytes = new Uint8Array(await request.clone().arrayBuffer());
   if (bytes.byteLength === 0) return null;
-  return decodeBody(bytes, request.headers.get('content-type') ?? '', true);
+  const contentType = request.headers.get('content-type') ?? '';
+  const boundary = /^multipart\/form-data\b.*?;\s*boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (boundary !== undefined) {
+    // Byte for byte (latin1), so binary parts survive; stored as text when the result is UTF-8.
+    const redacted = Buffer.from(redactMultipart(Buffer.from(bytes).toString('latin1'), boundary, options.redact), 'latin1');
+    return utf8OrNull(redacted) ?? { base64: redacted.toString('base64') };
+  }
+  return redactBody(decodeBody(bytes, contentType, true), contentType, options.redact);
+}
+
+/** A decoded body with its credential-named members (JSON, JSON text, form fields) redacted. */
+function redactBody(body: JsonValue, contentType: string, extra: RedactOption | undefined): JsonValue {
+  if (typeof body !== 'string') return redactMembers(body, extra);
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType)) return redactForm(body, extra);
+  return redactJsonText(body, extra);
 }
 
 /** JSON is parsed (so it hashes canonically), text stays text, anything else is base64. */
@@ -127,29 +140,26 @@ function utf8OrNull(bytes: Uint8Array): string | null {
 }
 
 /** Reads a live response completely into its stored form (SSE event by event, with timings). */
-export async function responseToStored(response: Response, options: ExchangeOptions): Promise<StoredResponse> {
+export async function responseToStored(response: Response, options: ExchangeOptions, toolId = ''): Promise<StoredResponse> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     if (DROPPED_RESPONSE_HEADERS.has(name) || name === 'set-cookie') return;
-    headers[name] = isResponseSecret(name, options.redact) ? REDACTED : value;
+    headers[name] = isSecretName(name, options.redact, 'header') ? REDACTED : value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies.map(() => REDACTED);
   const contentType = response.headers.get('content-type') ?? '';
   let body: StoredBody;
   if (/^text\/event-stream\b/i.test(contentType) && response.body !== null) {
-    body = { sse: await readEvents(response.body) };
+    body = { sse: (await readEvents(response.body)).map((e) => ({ ...e, data: redactJsonText(e.data, options.redact) })) };
   } else {
     const bytes = new Uint8Array(await response.arrayBuffer());
     body = bytes.byteLength === 0 ? { text: '' } : decodeBody(bytes, contentType, false);
+    if ('json' in body) body = { json: redactMembers(body.json, options.redact) };
+    else if ('text' in body) body = { text: redactBody(body.text, contentType, options.redact) as string };
   }
-  return { status: response.status, statusText: response.statusText, headers, body };
-}
-
-function isResponseSecret(name: string, extra: RedactOption | undefined): boolean {
-  if (RESPONSE_SECRET_HEADERS.has(name)) return true;
-  if (typeof extra === 'function') return extra(name);
-  return extra?.some((n) => n.toLowerCase() === name) ?? false;
+  const stored = { status: response.status, statusText: response.statusText, headers, body };
+  return options.scrub === undefined ? stored : (options.scrub(stored, { toolId }) as StoredResponse);
 }
 
 /** Parses a text/event-stream as it arrives, recording the gap before each event. */

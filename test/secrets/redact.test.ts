@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, assertNoSecrets, findSecrets, isSecretName, redactRecord } from '../src/redact.js';
+import { REDACTED, assertNoSecrets, findSecrets, isSecretName, redactRecord } from '../../src/secrets/index.js';
 
 describe('redaction', () => {
   it.each(['authorization', 'Proxy-Authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'openai-api-key', 'access_token', 'client_secret', 'password'])(

@@ -1,0 +1,58 @@
+// Masking of everything tapedeck prints (DESIGN section 12): error messages (miss previews, nearest-call
+// diffs, drift diffs), warnings and CLI output. What the pre-write scan would refuse on disk is masked,
+// by the same catalogue and the same encodings, and so is a value printed under a credential name
+// (`"apiKey":"…"`, `password=…`, `x-api-key: …`), by the same name rule as redaction.
+import { isCredentialName } from './names.js';
+import { blankEscapes, secretKind, shapeMatches } from './scan.js';
+
+/** What a masked value is printed as. */
+export const masked = (kind: string): string => `[masked: ${kind}]`;
+
+// `"name": "value"` and `\"name\": \"value\"` (JSON, and JSON inside a JSON string).
+const JSON_MEMBER = /(\\*")((?:[^"\\]|\\[^"])*?)\1(\s*:\s*)\1((?:[^"\\]|\\.)*?)\1/g;
+// `name=value` in query strings and form bodies, up to the next separator.
+const PAIR = /([?&\s;,({[]|^)([A-Za-z][\w.-]*)=([^&\s"'<>)]+)/g;
+// `name: value` at the start of a line (headers as printed).
+const HEADER = /^(\s*)([A-Za-z][\w-]*):[ \t]+(\S.*)$/gm;
+// A token the encodings could hide a key in: anything between spaces, quotes and brackets.
+const TOKEN = /[^\s"'`<>()[\]{},]{20,}/g;
+
+/** Replaces every credential in `text` (by shape, encoded or not, and by name) with a placeholder. */
+export function maskSecrets(text: string): string {
+  let out = maskShapes(text);
+  out = out.replace(JSON_MEMBER, (all, quote: string, name: string, colon: string, value: string) =>
+    isCredentialName(name) && value !== '' && !value.startsWith('[') ? `${quote}${name}${quote}${colon}${quote}${masked('by name')}${quote}` : all,
+  );
+  out = out.replace(PAIR, (all, before: string, name: string, value: string) => (isCredentialName(name) && !value.startsWith('[') ? `${before}${name}=${masked('by name')}` : all));
+  out = out.replace(HEADER, (all, indent: string, name: string, value: string) =>
+    isCredentialName(name, 'header') && !value.startsWith('[') ? `${indent}${name}: ${masked('by name')}` : all,
+  );
+  return out;
+}
+
+function maskShapes(text: string): string {
+  // Shapes as written, and behind escapes: blanking keeps positions, so both mask in place.
+  const spans = shapeMatches(text);
+  if (text.includes('\\')) spans.push(...shapeMatches(blankEscapes(text)));
+  let out = replaceSpans(text, spans);
+  // Encoded keys (percent, base64, escapes glued inside a token): the whole token is masked.
+  out = out.replace(TOKEN, (token) => {
+    if (token.startsWith('[masked')) return token;
+    const kind = secretKind(token);
+    return kind === undefined ? token : masked(kind);
+  });
+  return out;
+}
+
+function replaceSpans(text: string, spans: Array<{ kind: string; start: number; end: number }>): string {
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let at = 0;
+  for (const span of spans) {
+    if (span.end <= at) continue;
+    out += text.slice(at, Math.max(at, span.start)) + masked(span.kind);
+    at = span.end;
+  }
+  return out + text.slice(at);
+}
