@@ -74,11 +74,54 @@ export function base64Text(run: string): string | undefined {
   return bytes.toString('latin1');
 }
 
+// What every shape needs, encoded or not: a run of 16 key characters (letters, digits, `_+/=%\\-.:@~`:
+// escapes, percent signs and URL user info included, so an encoded key or `scheme://user:pass@host`
+// still makes one run) that is not all lower-case hex (a hash or an id: no shape is made of those alone).
+// Nearly every string of a cassette has none, and the catalogue is never tried on it. It is a loop that
+// looks at every 16th character first and jumps past what cannot start a run: a RegExp for the same
+// runs rescans each run from every position in it (3-4x slower on a real cassette; bench/README).
+// test/secrets/shapes.test.ts holds every shape to it.
+const KEY_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZghijklmnopqrstuvwxyz_+/=%\\-.:@~') KEY_CHAR[c.charCodeAt(0)] = 2;
+for (const c of '0123456789abcdef') KEY_CHAR[c.charCodeAt(0)] = 1;
+const keyChar = (text: string, i: number): number => {
+  const code = text.charCodeAt(i);
+  return code < 128 ? KEY_CHAR[code]! : 0;
+};
+
+const AUTH_SCHEME = /(?:Bearer|Basic)\s+$/i;
+
+/** True when `text` could hold a credential; false means no shape can match it, encoded or not. */
+export function maySecret(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  while (i + 16 <= n) {
+    // Is text[i, i+16) all key characters? Look from its end: a break at j means no run starts before j+1.
+    let j = i + 15;
+    while (j >= i && keyChar(text, j) !== 0) j--;
+    if (j >= i) {
+      i = j + 1;
+      continue;
+    }
+    let end = i;
+    let notHex = false;
+    for (let kind = keyChar(text, end); kind !== 0; kind = end < n ? keyChar(text, end) : 0) {
+      if (kind === 2) notHex = true;
+      end++;
+    }
+    // A hex token is a credential only where the text says so (`Bearer 0123…`, `Basic …`).
+    if (notHex || AUTH_SCHEME.test(text.slice(Math.max(0, i - 8), i))) return true;
+    i = end + 1;
+  }
+  return false;
+}
+
 /**
  * The kind of credential `text` holds, looked at as written and through the encodings a key travels
  * in: escapes (JSON inside JSON), percent-encoding, base64; `undefined` when it holds none.
  */
 export function secretKind(text: string, depth = 0): string | undefined {
+  if (!maySecret(text)) return undefined;
   const direct = firstShape(text);
   if (direct !== undefined) return direct.kind;
   if (text.includes('\\')) {
@@ -112,11 +155,20 @@ export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
   const findings: SecretFinding[] = [];
   const path: PathSegment[] = [];
   const keyKinds = new Map<string, string | undefined>();
+  // Short strings repeat across entries (toolIds, content types, field names): each is scanned once.
+  const seen = new Map<string, string | undefined>();
+  const kindOf = (text: string): string | undefined => {
+    if (!maySecret(text)) return undefined;
+    if (text.length > 256) return secretKind(text);
+    let kind = seen.get(text);
+    if (kind === undefined && !seen.has(text)) seen.set(text, (kind = secretKind(text)));
+    return kind;
+  };
   const report = (kind: string | undefined): void => {
     if (kind !== undefined) findings.push({ jsonPath: formatPath(path, root), kind });
   };
   const walk = (v: unknown): void => {
-    if (typeof v === 'string') report(secretKind(v));
+    if (typeof v === 'string') report(kindOf(v));
     else if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         path.push(i);
@@ -128,7 +180,7 @@ export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
         // A key that is itself a credential shows as a placeholder: paths are printed, and logs are kept.
         // Keys repeat across entries (role, content, ...): each distinct one is scanned once.
         let keyKind = keyKinds.get(k);
-        if (keyKind === undefined && !keyKinds.has(k)) keyKinds.set(k, (keyKind = secretKind(k)));
+        if (keyKind === undefined && !keyKinds.has(k)) keyKinds.set(k, (keyKind = kindOf(k)));
         path.push(keyKind === undefined ? k : REDACTED);
         report(keyKind);
         const item = (v as Record<string, unknown>)[k];
@@ -145,39 +197,39 @@ export function findSecrets(value: unknown, root = '$'): SecretFinding[] {
 }
 
 /**
- * The kind of credential an SSE stream spells across its events: each JSON field's strings (the n-th
- * `choices[0].delta.content`, ...) joined in event order, and non-JSON events' data joined as they come.
+ * The kind of credential an SSE stream spells across its events: the n-th string value of every event
+ * (`choices[0].delta.content`, ...: the events of one stream share their shape) joined in event order,
+ * and the data of events that are not JSON joined as it comes. String values are read with a RegExp,
+ * not JSON.parse: this runs on every stream of every cassette written, and parsing tripled the scan.
  */
 function streamKind(events: unknown[]): string | undefined {
-  const joined = new Map<string, string>();
-  const add = (key: string, text: string): void => {
-    joined.set(key, (joined.get(key) ?? '') + text);
-  };
-  const leaves = (value: unknown, key: string): void => {
-    if (typeof value === 'string') add(key, value);
-    else if (Array.isArray(value)) value.forEach((item, i) => leaves(item, `${key}[${i}]`));
-    else if (value !== null && typeof value === 'object') for (const [k, item] of Object.entries(value)) leaves(item, `${key}.${k}`);
-  };
+  const joined: string[] = [];
+  const last: string[] = [];
+  let plain = '';
   for (const event of events) {
     const data = (event as { data?: unknown } | null)?.data;
     if (typeof data !== 'string') continue;
-    let parsed: unknown;
-    if (/^\s*[{[]/.test(data)) {
-      try {
-        parsed = JSON.parse(data);
-      } catch {
-        parsed = undefined;
-      }
+    if (!data.startsWith('{') && !data.startsWith('[')) {
+      plain += data;
+      continue;
     }
-    if (parsed === undefined) add('', data);
-    else leaves(parsed, '$');
+    let n = 0;
+    STRING_VALUE.lastIndex = 0;
+    for (let m = STRING_VALUE.exec(data); m !== null; m = STRING_VALUE.exec(data), n++) {
+      // A value repeated by every event (the stream's id, its model) is said once, not glued to itself.
+      if (last[n] === m[1]) continue;
+      last[n] = m[1]!;
+      joined[n] = (joined[n] ?? '') + m[1]!;
+    }
   }
-  for (const text of joined.values()) {
+  for (const text of plain === '' ? joined : [...joined, plain]) {
+    if (text === undefined || !maySecret(text)) continue;
     const kind = secretKind(text);
     if (kind !== undefined) return kind;
   }
   return undefined;
 }
+const STRING_VALUE = /:\s*"((?:[^"\\]|\\.)*)"/g;
 
 /** `an OpenAI API key`, `a private key`. */
 export function withArticle(kind: string): string {

@@ -90,7 +90,7 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   },
   {
     kind: 'bearer token',
-    pattern: re(`\\bBearer\\s+(?!\\[REDACTED\\])([A-Za-z0-9._~+/=-]{12,})`, 'i'),
+    pattern: re(`\\bBearer\\s+(?!\\[REDACTED\\])([A-Za-z0-9._~+/=-]{16,})`, 'i'),
     // `Bearer authentication`: a token has digits or is long; a word is neither.
     verify: (m) => m[1]!.length >= 20 || /\d/.test(m[1]!),
     from: 'tapedeck',
