@@ -34,6 +34,13 @@ function maskShapes(text: string): string {
   // Shapes as written, and behind escapes: blanking keeps positions, so both mask in place.
   const spans = shapeMatches(text);
   if (text.includes('\\')) spans.push(...shapeMatches(blankEscapes(text)));
+  // Percent-decoding shortens the text: each decoded character remembers where it came from.
+  if (text.includes('%')) {
+    const { decoded, start, end } = percentDecodeMapped(text);
+    for (const span of [...shapeMatches(decoded), ...shapeMatches(blankEscapes(decoded))]) {
+      spans.push({ kind: span.kind, start: start[span.start]!, end: end[span.end - 1]! });
+    }
+  }
   let out = replaceSpans(text, spans);
   // Encoded keys (percent, base64, escapes glued inside a token): the whole token is masked.
   out = out.replace(TOKEN, (token) => {
@@ -42,6 +49,30 @@ function maskShapes(text: string): string {
     return kind === undefined ? token : masked(kind);
   });
   return out;
+}
+
+/** Percent-decoded text (up to three rounds), with the source range of each decoded character. */
+function percentDecodeMapped(text: string): { decoded: string; start: number[]; end: number[] } {
+  let current = text;
+  let start = Array.from({ length: text.length }, (_, i) => i);
+  let end = Array.from({ length: text.length }, (_, i) => i + 1);
+  for (let round = 0; round < 3 && /%[0-9A-Fa-f]{2}/.test(current); round++) {
+    let next = '';
+    const nextStart: number[] = [];
+    const nextEnd: number[] = [];
+    for (let i = 0; i < current.length; i++) {
+      const hex = current[i] === '%' ? current.slice(i + 1, i + 3) : '';
+      const encoded = /^[0-9A-Fa-f]{2}$/.test(hex);
+      next += encoded ? String.fromCharCode(parseInt(hex, 16)) : current[i];
+      nextStart.push(start[i]!);
+      if (encoded) i += 2;
+      nextEnd.push(end[i]!);
+    }
+    current = next;
+    start = nextStart;
+    end = nextEnd;
+  }
+  return { decoded: current, start, end };
 }
 
 function replaceSpans(text: string, spans: Array<{ kind: string; start: number; end: number }>): string {

@@ -39,8 +39,8 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   { kind: 'Replicate API token', pattern: re(`${B}r8_[A-Za-z0-9]{30,}`), from: 'tapedeck' },
   { kind: 'Google API key', pattern: re(`${B}AIza[0-9A-Za-z_-]{35}`), from: 'tapedeck' },
   { kind: 'Google OAuth access token', pattern: re(`${B}ya29\\.[0-9A-Za-z_-]{20,}`), from: 'tapedeck' },
-  { kind: 'Google OAuth refresh token', pattern: re(`(?<![A-Za-z0-9/:])1//0[0-9A-Za-z_-]{30,}`), from: 'tapedeck' },
-  { kind: 'AWS access key id', pattern: re(`(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])`), from: '@secretlint/secretlint-rule-aws' },
+  { kind: 'Google OAuth refresh token', pattern: re(`${B}1//0[0-9A-Za-z_-]{30,}`), from: 'tapedeck' },
+  { kind: 'AWS access key id', pattern: re(`(?<![A-Z])(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])`), from: '@secretlint/secretlint-rule-aws' },
   {
     kind: 'AWS secret access key',
     pattern: re(`(?:aws)?_?secret_?access_?key["']?\\s*(?::|=>|=)\\s*["']?[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])`, 'i'),
@@ -69,7 +69,8 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   { kind: 'Figma token', pattern: re(`${B}figd_[A-Za-z0-9_-]{40,200}`), from: '@secretlint/secretlint-rule-figma' },
   {
     kind: 'private key',
-    pattern: re(`-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----`),
+    // The whole block, so a message masks the key and not only its header.
+    pattern: re(`-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----[\\s\\S]*?(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|$)`),
     from: '@secretlint/secretlint-rule-privatekey',
   },
   {
@@ -80,7 +81,7 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   },
   {
     kind: 'Basic authorization',
-    pattern: re(`\\bBasic\\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])`),
+    pattern: re(`${B}Basic\\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])`),
     // `Basic information`: only base64 of `user:password` is a credential.
     verify: (m) => {
       const decoded = Buffer.from(m[1]!, 'base64').toString('latin1');
