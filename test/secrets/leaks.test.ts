@@ -258,3 +258,67 @@ describe('the secrets corpus in every place (real fetch and node:http, real loop
     expect(await filesContaining(dir, key)).toEqual([]);
   });
 });
+
+describe('the credential-name rule through real requests (issue 13, item 2)', () => {
+  const record = async (path: string, url: string) => withCassette({ path, mode: 'auto', onWarning: () => undefined }, async () => (await fetch(url)).json());
+  const replay = async (path: string, url: string) =>
+    withCassette({ path, mode: 'replay', onWarning: () => undefined }, async () => (await fetch(url)).json()).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+
+  it.each(['keyword', 'pageToken', 'sort_key', 'tokenizer', 'monkey', 'max_tokens', 'next_token'])('?%s= matches by value: another value is a miss', async (name) => {
+    reply = json({ page: 1 });
+    const path = join(dir, `by-value-${name}.json`);
+    await record(path, `${server.url}/search?${name}=cats`);
+    expect(await readFile(path, 'utf8')).toContain('"cats"');
+    expect(await replay(path, `${server.url}/search?${name}=cats`)).toEqual({ value: { page: 1 } });
+    expect(await replay(path, `${server.url}/search?${name}=dogs`)).toMatchObject({ error: { reason: 'cassette-miss' } });
+  });
+
+  it.each(['api_key', 'access_token', 'client_secret', 'password', 'sig', 'X-Amz-Signature', 'auth', 'apiKey', 'refresh_token'])('?%s= is redacted and matches across different keys', async (name) => {
+    reply = json({ page: 1 });
+    const path = join(dir, `by-name-${name}.json`);
+    const first = opaque(11);
+    await record(path, `${server.url}/search?${name}=${first}&q=cats`);
+    expect(await filesContaining(dir, first)).toEqual([]);
+    expect(await replay(path, `${server.url}/search?${name}=${opaque(12)}&q=cats`)).toEqual({ value: { page: 1 } });
+    expect(await replay(path, `${server.url}/search?${name}=${opaque(12)}&q=dogs`)).toMatchObject({ error: { reason: 'cassette-miss' } });
+  });
+});
+
+describe('the scrub hook', () => {
+  it('rewrites a response before it is stored (configure-level option, per test here)', async () => {
+    const key = opaque(21);
+    reply = json({ session: { handle: key, user: 'ana' } });
+    const path = join(dir, 'scrub-http.json');
+    const scrub = (value: unknown, { toolId }: { toolId: string }) => {
+      if (!toolId.endsWith('/session')) return value;
+      const stored = value as { body: { json: { session: { handle: string } } } };
+      return { ...stored, body: { json: { session: { ...stored.body.json.session, handle: 'scrubbed' } } } };
+    };
+    const live = await withCassette({ path, mode: 'auto', scrub }, async () => (await fetch(`${server.url}/session`)).json());
+    expect(live).toEqual({ session: { handle: 'scrubbed', user: 'ana' } });
+    expect(await filesContaining(dir, key)).toEqual([]);
+    expect(await withCassette({ path, mode: 'replay' }, async () => (await fetch(`${server.url}/session`)).json())).toEqual(live);
+  });
+
+  it("rewrites a tool's output before it is stored (tool option, then the withCassette one); the live call gets the original", async () => {
+    const key = opaque(22);
+    const path = join(dir, 'scrub-tool.json');
+    const read = tool('vault.read', () => ({ note: `handle ${key}`, n: 1 }), { scrub: (out) => ({ ...(out as object), note: 'handle <scrubbed>' }) });
+    const order: string[] = [];
+    const live = await withCassette({ path, mode: 'auto', scrub: (value) => (order.push((value as { note: string }).note), value) }, () => read());
+    expect(live).toEqual({ note: `handle ${key}`, n: 1 });
+    expect(order).toEqual(['handle <scrubbed>']);
+    expect(await filesContaining(dir, key)).toEqual([]);
+    expect(await withCassette({ path, mode: 'replay' }, () => read())).toEqual({ note: 'handle <scrubbed>', n: 1 });
+  });
+
+  it('without it, an opaque secret under a harmless name is the documented limit: it is stored', async () => {
+    const key = opaque(23);
+    const path = join(dir, 'limit', 'c.json');
+    await withCassette({ path, mode: 'auto' }, () => tool('vault.read', () => ({ note: key }))());
+    expect(await filesContaining(join(dir, 'limit'), key)).toEqual(['c.json']);
+  });
+});
