@@ -21,5 +21,5 @@ export type { CassetteLocation } from './location.js';
 export { runStats, formatSummary } from './report.js';
 export type { CassetteStats } from './report.js';
 export type { TokenUsage, UsageByModel } from './usage.js';
-export { REDACTED } from './secrets/index.js';
+export { REDACTED, maskSecrets } from './secrets/index.js';
 export { VERSION } from './version.js';

@@ -2,14 +2,13 @@
 // diffs, drift diffs), warnings and CLI output. What the pre-write scan would refuse on disk is masked,
 // by the same catalogue and the same encodings, and so is a value printed under a credential name
 // (`"apiKey":"…"`, `password=…`, `x-api-key: …`), by the same name rule as redaction.
-import { isCredentialName } from './names.js';
+import { isCredentialName, isPlaceholder } from './names.js';
+import { replaceJsonMembers } from './redact.js';
 import { blankEscapes, secretKind, shapeMatches } from './scan.js';
 
 /** What a masked value is printed as. */
 export const masked = (kind: string): string => `[masked: ${kind}]`;
 
-// `"name": "value"` and `\"name\": \"value\"` (JSON, and JSON inside a JSON string).
-const JSON_MEMBER = /(\\*")((?:[^"\\]|\\[^"])*?)\1(\s*:\s*)\1((?:[^"\\]|\\.)*?)\1/g;
 // `name=value` in query strings and form bodies, up to the next separator.
 const PAIR = /([?&\s;,({[]|^)([A-Za-z][\w.-]*)=([^&\s"'<>)]+)/g;
 // `name: value` at the start of a line (headers as printed).
@@ -20,12 +19,10 @@ const TOKEN = /[^\s"'`<>()[\]{},]{20,}/g;
 /** Replaces every credential in `text` (by shape, encoded or not, and by name) with a placeholder. */
 export function maskSecrets(text: string): string {
   let out = maskShapes(text);
-  out = out.replace(JSON_MEMBER, (all, quote: string, name: string, colon: string, value: string) =>
-    isCredentialName(name) && value !== '' && !value.startsWith('[') ? `${quote}${name}${quote}${colon}${quote}${masked('by name')}${quote}` : all,
-  );
-  out = out.replace(PAIR, (all, before: string, name: string, value: string) => (isCredentialName(name) && !value.startsWith('[') ? `${before}${name}=${masked('by name')}` : all));
+  out = replaceJsonMembers(out, (name) => isCredentialName(name), masked('by name'));
+  out = out.replace(PAIR, (all, before: string, name: string, value: string) => (isCredentialName(name) && !isPlaceholder(value) ? `${before}${name}=${masked('by name')}` : all));
   out = out.replace(HEADER, (all, indent: string, name: string, value: string) =>
-    isCredentialName(name, 'header') && !value.startsWith('[') ? `${indent}${name}: ${masked('by name')}` : all,
+    isCredentialName(name, 'header') && !isPlaceholder(value) ? `${indent}${name}: ${masked('by name')}` : all,
   );
   return out;
 }

@@ -8,6 +8,11 @@
 /** What a redacted value is replaced with on disk. */
 export const REDACTED = '[REDACTED]';
 
+/** True for what tapedeck itself put in place of a secret: redaction's `[REDACTED]`, masking's `[masked: …]`. */
+export function isPlaceholder(value: string): boolean {
+  return value === REDACTED || value.startsWith('[masked: ');
+}
+
 /** Options for redaction: extra names to redact, or a function that decides. */
 export type RedactOption = readonly string[] | ((name: string) => boolean);
 

@@ -2,7 +2,7 @@
 // parameter, form field, multipart part and JSON member becomes `[REDACTED]` before it is hashed or
 // stored, so a recording replays with any key. URL path segments are judged by shape (a path has no
 // names): a Telegram bot token in `/bot<token>/sendMessage` becomes `[REDACTED]` in the toolId.
-import { REDACTED, isSecretName, type NamePlace, type RedactOption } from './names.js';
+import { REDACTED, isPlaceholder, isSecretName, type NamePlace, type RedactOption } from './names.js';
 import { percentDecode, secretKind } from './scan.js';
 
 /** Returns a copy of a name -> value record with every secret name's value replaced by {@link REDACTED}. */
@@ -58,12 +58,19 @@ function redactValue(value: unknown, extra: RedactOption | undefined, depth: num
 // JSON string (`\"name\": \"value\"`). In valid JSON a string followed by `:` is always a member name.
 const JSON_STRING_MEMBER = /(\\*")((?:[^"\\]|\\[^"])*?)\1(\s*:\s*)\1((?:[^"\\]|\\.)*?)\1/g;
 
+/** JSON (or JSON-like) text with the value of every string member whose name `isSecret` replaced. */
+export function replaceJsonMembers(text: string, isSecret: (name: string) => boolean, replacement: string): string {
+  if (!text.includes('"')) return text;
+  return text.replace(JSON_STRING_MEMBER, (all, quote: string, name: string, colon: string, value: string) => {
+    if (value !== '' && !isPlaceholder(value) && isSecret(name)) return `${quote}${name}${quote}${colon}${quote}${replacement}${quote}`;
+    // JSON inside this value (a JSON string holding JSON): its members are looked at too.
+    return value.includes('\\"') ? `${quote}${name}${quote}${colon}${quote}${replaceJsonMembers(value, isSecret, replacement)}${quote}` : all;
+  });
+}
+
 /** JSON (or JSON-like) text with every credential-named string member's value replaced by {@link REDACTED}. */
 export function redactJsonText(text: string, extra?: RedactOption): string {
-  if (!text.includes('"')) return text;
-  return text.replace(JSON_STRING_MEMBER, (all, quote: string, name: string, colon: string, value: string) =>
-    value !== '' && value !== REDACTED && isSecretName(name, extra) ? `${quote}${name}${quote}${colon}${quote}${REDACTED}${quote}` : all,
-  );
+  return replaceJsonMembers(text, (name) => isSecretName(name, extra), REDACTED);
 }
 
 /** `a=1&client_secret=…` with every credential-named field's value replaced by {@link REDACTED}. */

@@ -41,3 +41,21 @@ describe('secret scan', () => {
     expect(findSecrets({ authorization: REDACTED, h: 'Bearer [REDACTED]', hash: 'e23f8d4197e06fb14090fd7ae275b6f9f4e8449202851dab79c411cb3426d4a2', text: 'ask-me about skills and tasks' })).toEqual([]);
   });
 });
+
+describe('redaction and masking of values by name', () => {
+  it('redacts credential members at any depth in JSON values and JSON text, whatever the value looks like', async () => {
+    const { redactMembers, redactJsonText, redactForm, maskSecrets } = await import('../../src/secrets/index.js');
+    const value = { user: 'ana', password: '[not a placeholder]', nested: [{ apiKey: 'x1', keyword: 'cats' }] };
+    expect(redactMembers(value)).toEqual({ user: 'ana', password: REDACTED, nested: [{ apiKey: REDACTED, keyword: 'cats' }] });
+    expect(value.password).toBe('[not a placeholder]');
+    const plain = { a: [1, { b: 'c' }] };
+    expect(redactMembers(plain)).toBe(plain);
+    expect(redactJsonText('{"password":"[x]","q":"a","inner":"{\\"access_token\\":\\"t0k\\"}"}')).toBe(
+      '{"password":"[REDACTED]","q":"a","inner":"{\\"access_token\\":\\"[REDACTED]\\"}"}',
+    );
+    expect(redactForm('grant_type=x&client_secret=%5Bs%5D&keyword=dogs')).toBe('grant_type=x&client_secret=[REDACTED]&keyword=dogs');
+    expect(maskSecrets('args: [{"password":"[hunter2]","pageToken":"p7"}] ?api_key=abc&sort_key=price\n  x-api-key: opaque-1')).toBe(
+      'args: [{"password":"[masked: by name]","pageToken":"p7"}] ?api_key=[masked: by name]&sort_key=price\n  x-api-key: [masked: by name]',
+    );
+  });
+});
