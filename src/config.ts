@@ -1,5 +1,11 @@
 import type { RedactOption } from './secrets/index.js';
 
+/**
+ * Rewrites what is stored for a call before it is written: a tool's output, or an HTTP response
+ * (`{ status, statusText, headers, body }`). `toolId` says which call (`http:GET https://…/session`).
+ */
+export type Scrub = (value: unknown, context: { toolId: string }) => unknown;
+
 /** A matcher for hosts that go live and are never recorded: a host name, `host:port`, or a RegExp. */
 export type HostMatcher = string | RegExp;
 
@@ -24,7 +30,7 @@ export interface TapedeckOptions {
    * (`{ status, statusText, headers, body }`). Replay gives back the rewritten value. For secrets that
    * neither a name nor a shape gives away; `secret-detected` points here.
    */
-  scrub?: (value: unknown, context: { toolId: string }) => unknown;
+  scrub?: Scrub;
   /** Request headers that are part of an HTTP call's key (none by default). */
   matchHeaders?: readonly string[];
   /** JSON paths removed from every call's args before hashing, e.g. `body.metadata.requestId`. */

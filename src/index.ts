@@ -9,7 +9,7 @@ export { withCassette } from './with-cassette.js';
 export { installHttp } from './http/index.js';
 export type { WithCassetteOptions } from './with-cassette.js';
 export { configure } from './config.js';
-export type { TapedeckOptions, HostMatcher, MswServerLike } from './config.js';
+export type { TapedeckOptions, HostMatcher, MswServerLike, Scrub } from './config.js';
 export { ReplayError, isReplayError } from './errors.js';
 export type { ReplayReason, ReplayErrorFields, NearestCall } from './errors.js';
 export { resolveMode, isCI } from './mode.js';

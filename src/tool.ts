@@ -1,5 +1,6 @@
 import { canonicalize } from 'json-canonicalize';
 import { z } from 'zod';
+import type { Scrub } from './config.js';
 import { currentSession } from './context.js';
 import { ReplayError } from './errors.js';
 import { sha256 } from './hash.js';
@@ -21,7 +22,7 @@ export interface ToolOptions<A extends unknown[]> {
    * Rewrites the tool's output before it is stored (replay returns the rewritten value; the live call
    * still returns the original). Runs before the `scrub` of `configure()` / `withCassette()`.
    */
-  scrub?: (output: unknown, context: { toolId: string }) => unknown;
+  scrub?: Scrub;
 }
 
 /** A function wrapped by {@link tool}: same arguments, always async, taped inside a cassette. */

@@ -1,4 +1,5 @@
 import { REDACTED, isSecretName, redactForm, redactJsonText, redactMembers, redactMultipart, redactPath, type RedactOption } from '../secrets/index.js';
+import type { Scrub } from '../config.js';
 import type { JsonValue } from '../hash.js';
 
 /** How an HTTP call is keyed: `http:<METHOD> <origin><pathname>` plus `{ query, body, headers? }`. */
@@ -42,7 +43,7 @@ export interface ExchangeOptions {
   matchHeaders?: readonly string[];
   redact?: RedactOption;
   /** Rewrites a response before it is stored (the `scrub` option, DESIGN section 12). */
-  scrub?: (value: unknown, context: { toolId: string }) => unknown;
+  scrub?: Scrub;
 }
 
 // Stored bodies are decoded, so these would lie on replay; hop-by-hop ones describe the old connection.
