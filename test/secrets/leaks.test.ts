@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED, ReplayError, tool, withCassette } from '../../src/index.js';
 import { startServer, type LoopbackServer } from '../helpers/server.js';
 import { filesContaining, listFiles, removeDir, tempDir } from '../reliability/helpers.js';
-import { corpus, opaque, type FakeKey } from './corpus.js';
+import { corpus, opaque, ordinary, type FakeKey } from './corpus.js';
 
 type Reply = { status?: number; headers?: Record<string, string | string[]>; body: string };
 let reply: Reply = { body: '{}' };
@@ -320,5 +320,19 @@ describe('the scrub hook', () => {
     const path = join(dir, 'limit', 'c.json');
     await withCassette({ path, mode: 'auto' }, () => tool('vault.read', () => ({ note: key }))());
     expect(await filesContaining(join(dir, 'limit'), key)).toEqual(['c.json']);
+  });
+});
+
+describe('ordinary values that look a little like keys still record (the false-positive corpus)', () => {
+  it.each(ordinary(4).map((o) => [o.kind, o.value]))('%s records through fetch and tool(), byte for byte', async (kind, value) => {
+    const path = join(dir, 'ordinary', `${kind.replace(/\W+/g, '-')}.json`);
+    reply = json({ id: value, items: [{ note: value }] });
+    const out = await withCassette({ path, mode: 'auto', onWarning: () => undefined }, async () => {
+      const http = await (await fetch(`${server.url}/v1/items?cursor=${encodeURIComponent(value.slice(0, 200))}`)).json();
+      const called = await tool('notes.get', (q: { ref: string }) => ({ text: q.ref }))({ ref: value });
+      return { http, called };
+    });
+    expect(out).toEqual({ http: { id: value, items: [{ note: value }] }, called: { text: value } });
+    expect(await readFile(path, 'utf8')).toContain(JSON.stringify(value).slice(1, -1));
   });
 });
