@@ -45,7 +45,8 @@ function redactValue(value: unknown, extra: RedactOption | undefined, depth: num
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
     const item = value[key];
-    const next = item !== undefined && item !== null && item !== REDACTED && isSecretName(key, extra) ? REDACTED : redactValue(item, extra, depth + 1);
+    // A number or a boolean is never a credential (`use_auth: true`): redacting it would merge calls.
+    const next = (typeof item === 'string' || (typeof item === 'object' && item !== null)) && item !== REDACTED && isSecretName(key, extra) ? REDACTED : redactValue(item, extra, depth + 1);
     if (next !== item) {
       copy ??= { ...value };
       Object.defineProperty(copy, key, { value: next, enumerable: true, writable: true, configurable: true });

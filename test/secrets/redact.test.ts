@@ -48,6 +48,7 @@ describe('redaction and masking of values by name', () => {
     const value = { user: 'ana', password: '[not a placeholder]', nested: [{ apiKey: 'x1', keyword: 'cats' }] };
     expect(redactMembers(value)).toEqual({ user: 'ana', password: REDACTED, nested: [{ apiKey: REDACTED, keyword: 'cats' }] });
     expect(value.password).toBe('[not a placeholder]');
+    expect(redactMembers({ use_auth: true, max_auth: 3, auth: { user: 'a', pass: 'b' } })).toEqual({ use_auth: true, max_auth: 3, auth: REDACTED });
     const plain = { a: [1, { b: 'c' }] };
     expect(redactMembers(plain)).toBe(plain);
     expect(redactJsonText('{"password":"[x]","q":"a","inner":"{\\"access_token\\":\\"t0k\\"}"}')).toBe(
