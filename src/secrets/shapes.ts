@@ -56,7 +56,10 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   { kind: 'Discord webhook URL', pattern: re(`discord(?:app)?\\.com/api/webhooks/\\d+/[A-Za-z0-9_-]{20,}`), from: 'tapedeck' },
   { kind: 'Telegram bot token', pattern: re(`(?<![0-9])[0-9]{6,12}:[A-Za-z0-9_-]{35}${END}`), from: 'tapedeck' },
   { kind: 'SendGrid API key', pattern: re(`${B}SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}`), from: '@secretlint/secretlint-rule-sendgrid' },
-  { kind: 'Stripe key', pattern: re(`${B}(?:[rs]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9+/=]{24,})`), from: 'tapedeck' },
+  // secretlint 13.1 and later (Node 22): Stripe, Cloudflare, Tailscale.
+  { kind: 'Stripe key', pattern: re(`${B}(?:[rs]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9+/=]{24,})`), from: '@secretlint/secretlint-rule-stripe' },
+  { kind: 'Cloudflare token', pattern: re(`${B}(?:cfk|cfut|cfat)_[A-Za-z0-9]{40}[0-9a-f]{8}`), from: '@secretlint/secretlint-rule-cloudflare' },
+  { kind: 'Tailscale key', pattern: re(`${B}tskey-[a-z]{2,20}-[0-9A-Za-z_]{8,40}-[0-9A-Za-z_]{16,60}`), from: '@secretlint/secretlint-rule-tailscale' },
   { kind: 'Shopify token', pattern: re(`${B}(?:shppa|shpca|shpat|shpss)_[a-fA-F0-9]{32,64}`), from: '@secretlint/secretlint-rule-shopify' },
   { kind: 'Linear API key', pattern: re(`${B}lin_api_[A-Za-z0-9_]{32,128}`), from: '@secretlint/secretlint-rule-linear' },
   { kind: 'Notion token', pattern: re(`${B}ntn_[0-9]{11}[A-Za-z0-9]{35}`), from: '@secretlint/secretlint-rule-notion' },
