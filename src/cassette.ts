@@ -3,7 +3,7 @@ import { ReplayError, type NearestCall } from './errors.js';
 import { SCHEMA_VERSION, parseCassetteFile, type CassetteFile, type CassetteMeta, type Entry, type EntryResult } from './format.js';
 import { hashJson, setMember, sha256, toJsonValue, type JsonValue } from './hash.js';
 import { omitPaths } from './json-path.js';
-import { assertNoSecrets } from './redact.js';
+import { assertNoSecrets } from './secrets/index.js';
 import { fileStore, stableStringify } from './store.js';
 import { meaningOf } from './volatile.js';
 

@@ -1,4 +1,10 @@
-import type { RedactOption } from './redact.js';
+import type { RedactOption } from './secrets/index.js';
+
+/**
+ * Rewrites what is stored for a call before it is written: a tool's output, or an HTTP response
+ * (`{ status, statusText, headers, body }`). `toolId` says which call (`http:GET https://…/session`).
+ */
+export type Scrub = (value: unknown, context: { toolId: string }) => unknown;
 
 /** A matcher for hosts that go live and are never recorded: a host name, `host:port`, or a RegExp. */
 export type HostMatcher = string | RegExp;
@@ -14,8 +20,17 @@ export interface MswServerLike {
 export interface TapedeckOptions {
   /** Folder for cassettes, relative to the test file's folder (or absolute). Default `__cassettes__`. */
   cassetteDir?: string;
-  /** Extra header / query-parameter names to redact, or a predicate. Defaults are always redacted. */
+  /**
+   * Extra names to redact (headers, query parameters, form fields, JSON members, tool args and outputs),
+   * or a predicate. Credential names are always redacted (README "Secrets").
+   */
   redact?: RedactOption;
+  /**
+   * Rewrites what is stored for a call before it is written: a tool's output, or an HTTP response
+   * (`{ status, statusText, headers, body }`). Replay gives back the rewritten value. For secrets that
+   * neither a name nor a shape gives away; `secret-detected` points here.
+   */
+  scrub?: Scrub;
   /** Request headers that are part of an HTTP call's key (none by default). */
   matchHeaders?: readonly string[];
   /** JSON paths removed from every call's args before hashing, e.g. `body.metadata.requestId`. */

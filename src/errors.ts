@@ -1,3 +1,5 @@
+import { maskSecrets } from './secrets/mask.js';
+
 /** Why a {@link ReplayError} was thrown (DESIGN section 5). */
 export type ReplayReason =
   | 'cassette-miss'
@@ -64,10 +66,31 @@ export class ReplayError extends Error {
 
   constructor(reason: ReplayReason, message: string, fields: ReplayErrorFields = {}) {
     const { cause, ...rest } = fields;
-    super(withReason(reason, message), cause === undefined ? undefined : { cause });
+    // The one place every tapedeck error message is built: whatever the pre-write scan would refuse on
+    // disk is masked here (DESIGN section 12), so a miss preview, a nearest-call diff or a drift diff
+    // never prints a key to a CI log. Text appended later (a test's own error, more problems) is too.
+    super(maskSecrets(withReason(reason, message)), cause === undefined ? undefined : { cause });
+    let text = this.message;
+    Object.defineProperty(this, 'message', {
+      get: () => text,
+      set: (value: string) => {
+        text = maskSecrets(String(value));
+      },
+      enumerable: false,
+      configurable: true,
+    });
     this.reason = reason;
-    Object.assign(this, rest);
+    Object.assign(this, maskFields(rest));
   }
+}
+
+/** Structured fields printed by reporters (differences, nearest-call diffs), masked like the message. */
+function maskFields(fields: Omit<ReplayErrorFields, 'cause'>): Omit<ReplayErrorFields, 'cause'> {
+  const out = { ...fields };
+  if (out.differences !== undefined) out.differences = out.differences.map(maskSecrets);
+  if (out.nearest !== undefined) out.nearest = out.nearest.map((n) => ({ ...n, differences: n.differences.map(maskSecrets) }));
+  if (out.toolId !== undefined) out.toolId = maskSecrets(out.toolId);
+  return out;
 }
 
 /** True when `error` is a {@link ReplayError}, also across duplicated module instances (ESM + CJS). */

@@ -13,6 +13,7 @@ import { decide, shouldSave } from './policy.js';
 import { addToRun, countDrift, emptyStats, type CassetteStats } from './report.js';
 import { fileStore, stableStringify, type CassetteStore } from './store.js';
 import { driftVerdict } from './transcript/verdict.js';
+import { maskSecrets } from './secrets/index.js';
 import { VERSION } from './version.js';
 
 /** What a recording says, leaving out timings: entries without `delayMs`, and the tool signatures. */
@@ -415,6 +416,6 @@ export class CassetteSession {
   }
 
   #warn(message: string): void {
-    (this.options.onWarning ?? console.warn)(message);
+    (this.options.onWarning ?? console.warn)(maskSecrets(message));
   }
 }

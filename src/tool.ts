@@ -1,9 +1,11 @@
 import { canonicalize } from 'json-canonicalize';
 import { z } from 'zod';
+import type { Scrub } from './config.js';
 import { currentSession } from './context.js';
 import { ReplayError } from './errors.js';
 import { sha256 } from './hash.js';
 import { formatPath } from './json-path.js';
+import { redactMembers } from './secrets/index.js';
 
 /** Options of {@link tool}. */
 export interface ToolOptions<A extends unknown[]> {
@@ -16,6 +18,11 @@ export interface ToolOptions<A extends unknown[]> {
   schema?: z.ZodType;
   /** Bump it when the tool's behaviour changes: cassettes recorded with another version stop replaying. */
   version?: string;
+  /**
+   * Rewrites the tool's output before it is stored (replay returns the rewritten value; the live call
+   * still returns the original). Runs before the `scrub` of `configure()` / `withCassette()`.
+   */
+  scrub?: Scrub;
 }
 
 /** A function wrapped by {@link tool}: same arguments, always async, taped inside a cassette. */
@@ -48,7 +55,7 @@ export function tool<A extends unknown[], R>(toolId: string, fn: (...args: A) =>
 
   const taped = async (...args: A): Promise<Awaited<R>> => {
     validate?.(args);
-    return tapeCall(toolId, () => (options.normalize ? options.normalize(args) : args), signature, () => fn(...args));
+    return tapeCall(toolId, () => (options.normalize ? options.normalize(args) : args), signature, () => fn(...args), options.scrub);
   };
   Object.defineProperty(taped, 'name', { value: fn.name || toolId });
   return Object.assign(taped, { toolId, signature }) as TapedTool<A, R>;
@@ -56,16 +63,22 @@ export function tool<A extends unknown[], R>(toolId: string, fn: (...args: A) =>
 
 /**
  * One call of a taped function: inside a cassette, handed to its session under `toolId` with the args
- * `key()` gives; outside any, just `live()`. Shared by `tool()` and `tapeTools()`.
+ * `key()` gives; outside any, just `live()`. Shared by `tool()` and `tapeTools()`. `scrub` (the tool's
+ * own) runs on the output before the cassette's `scrub`.
  */
-export async function tapeCall<R>(toolId: string, key: () => unknown, signature: string | undefined, live: () => R): Promise<Awaited<R>> {
+export async function tapeCall<R>(toolId: string, key: () => unknown, signature: string | undefined, live: () => R, scrub?: Scrub): Promise<Awaited<R>> {
   const session = currentSession();
   if (session === undefined) return await live();
+  const redact = session.options.redact;
+  const scrubs = [scrub, session.options.scrub].filter((f) => f !== undefined);
   return session.call<Awaited<R>>({
     toolId,
-    args: key(),
+    // Credential-named members (`api_key`, `password`, ...) are redacted before hashing: a recording
+    // replays with any key, and none reaches the cassette.
+    args: redactMembers(key(), redact),
     ...(signature === undefined ? {} : { signature }),
     live: () => Promise.resolve(live()) as Promise<Awaited<R>>,
+    encode: (value) => redactMembers(scrubs.reduce<unknown>((v, f) => f(v, { toolId }), value), redact),
   });
 }
 

@@ -5,7 +5,7 @@ import { isReplayError, type ReplayError } from '../errors.js';
 import { SCHEMA_VERSION, parseCassetteFile } from '../format.js';
 import { hashJson, nestsDeeperThan, type JsonValue } from '../hash.js';
 import { formatPath } from '../json-path.js';
-import { findSecrets } from '../redact.js';
+import { findSecrets, withArticle } from '../secrets/index.js';
 import { parseJsonText, stableStringify } from '../store.js';
 import { findDuplicateKeys } from './duplicate-keys.js';
 import { findCassettes } from './find.js';
@@ -231,10 +231,6 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
-}
-
-function withArticle(kind: string): string {
-  return /^[aeiouAEIOU]/.test(kind) ? `an ${kind}` : `a ${kind}`;
 }
 
 /** Reads a `--signatures` file: a JSON object of toolId -> signature string or null. */

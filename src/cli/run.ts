@@ -1,3 +1,4 @@
+import { maskSecrets } from '../secrets/index.js';
 import { VERSION } from '../version.js';
 import { runCheck } from './check.js';
 import { runDiff } from './diff.js';
@@ -45,7 +46,10 @@ const COMMANDS: Record<string, (args: readonly string[], io: CliIO) => Promise<n
 };
 
 /** Runs the `tapedeck` command line `argv` (without `node` and the script) and returns the exit code. */
-export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+export async function runCli(argv: readonly string[], rawIO: CliIO): Promise<number> {
+  // Every line a command prints is masked like tapedeck's error messages (DESIGN section 12): a cassette
+  // shown by `diff` or `list` may hold a key the pre-write scan would refuse (a file edited by hand).
+  const io: CliIO = { ...rawIO, out: (line) => rawIO.out(maskSecrets(line)), err: (line) => rawIO.err(maskSecrets(line)) };
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help') {
     (command === undefined ? io.err : io.out)(MAIN_HELP.trimEnd());

@@ -1,4 +1,5 @@
-import { REDACTED, isSecretName, type RedactOption } from '../redact.js';
+import { REDACTED, isSecretName, redactForm, redactJsonText, redactMembers, redactMultipart, redactPath, type RedactOption } from '../secrets/index.js';
+import type { Scrub } from '../config.js';
 import { MAX_JSON_DEPTH, type JsonValue } from '../hash.js';
 
 /** How an HTTP call is keyed: `http:<METHOD> <origin><pathname>` plus `{ query, body, headers? }`. */
@@ -41,6 +42,8 @@ export interface StoredResponse {
 export interface ExchangeOptions {
   matchHeaders?: readonly string[];
   redact?: RedactOption;
+  /** Rewrites a response before it is stored (the `scrub` option, DESIGN section 12). */
+  scrub?: Scrub;
 }
 
 // Stored bodies are decoded, so these would lie on replay; hop-by-hop ones describe the old connection.
@@ -59,10 +62,6 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   'date',
 ]);
 
-// Response headers are redacted by exact name only: names like `x-ratelimit-remaining-tokens` are not
-// secrets, and the pre-write scan still catches a credential in any header value.
-const RESPONSE_SECRET_HEADERS = new Set(['set-cookie', 'authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'api-key']);
-
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 const isJsonType = (type: string): boolean => /^application\/(?:[\w.+-]*\+)?json\b/i.test(type) || /^text\/json\b/i.test(type);
@@ -80,23 +79,38 @@ export async function requestToCall(request: Request, options: ExchangeOptions):
     else if (Array.isArray(existing)) existing.push(value);
     else query[name] = [existing, value];
   }
-  const args: HttpArgs = { query, body: await readRequestBody(request) };
+  const args: HttpArgs = { query, body: await readRequestBody(request, options) };
   if (options.matchHeaders && options.matchHeaders.length > 0) {
     const headers: Record<string, string> = {};
     for (const name of options.matchHeaders) {
       const value = request.headers.get(name);
-      if (value !== null) headers[name.toLowerCase()] = isSecretName(name, options.redact) ? REDACTED : value;
+      if (value !== null) headers[name.toLowerCase()] = isSecretName(name, options.redact, 'header') ? REDACTED : value;
     }
     args.headers = headers;
   }
-  return { toolId: `http:${request.method.toUpperCase()} ${url.origin}${url.pathname}`, args };
+  // A key in the path (a Telegram bot token, a webhook URL) would be in the toolId: redacted by shape.
+  return { toolId: `http:${request.method.toUpperCase()} ${url.origin}${redactPath(url.pathname, url.host)}`, args };
 }
 
-async function readRequestBody(request: Request): Promise<JsonValue> {
+async function readRequestBody(request: Request, options: ExchangeOptions): Promise<JsonValue> {
   if (request.body === null) return null;
   const bytes = new Uint8Array(await request.clone().arrayBuffer());
   if (bytes.byteLength === 0) return null;
-  return decodeBody(bytes, request.headers.get('content-type') ?? '', true);
+  const contentType = request.headers.get('content-type') ?? '';
+  const boundary = /^multipart\/form-data\b.*?;\s*boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (boundary !== undefined) {
+    // Byte for byte (latin1), so binary parts survive; stored as text when the result is UTF-8.
+    const redacted = Buffer.from(redactMultipart(Buffer.from(bytes).toString('latin1'), boundary, options.redact), 'latin1');
+    return utf8OrNull(redacted) ?? { base64: redacted.toString('base64') };
+  }
+  return redactBody(decodeBody(bytes, contentType, true), contentType, options.redact);
+}
+
+/** A decoded body with its credential-named members (JSON, JSON text, form fields) redacted. */
+function redactBody(body: JsonValue, contentType: string, extra: RedactOption | undefined): JsonValue {
+  if (typeof body !== 'string') return redactMembers(body, extra);
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType)) return redactForm(body, extra);
+  return redactJsonText(body, extra);
 }
 
 /**
@@ -187,39 +201,40 @@ function utf8OrNull(bytes: Uint8Array): string | null {
 }
 
 /** Reads a live response completely into its stored form (SSE event by event, with timings). */
-export async function responseToStored(response: Response, options: ExchangeOptions): Promise<StoredResponse> {
+export async function responseToStored(response: Response, options: ExchangeOptions, toolId = ''): Promise<StoredResponse> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     if (DROPPED_RESPONSE_HEADERS.has(name) || name === 'set-cookie') return;
-    headers[name] = isResponseSecret(name, options.redact) ? REDACTED : value;
+    headers[name] = isSecretName(name, options.redact, 'header') ? REDACTED : value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies.map(() => REDACTED);
   const contentType = response.headers.get('content-type') ?? '';
+  let body: StoredBody;
+  let bytes: Uint8Array | undefined;
   if (/^text\/event-stream\b/i.test(contentType) && response.body !== null) {
     // A stream is handed to the client as its recorded events, live too, one chunk per event: the chunks
     // a client sees live are the ones it will see replayed.
-    return { status: response.status, statusText: response.statusText, headers, body: { sse: await readEvents(response.body) } };
+    body = { sse: (await readEvents(response.body)).map((e) => ({ ...e, data: redactJsonText(e.data, options.redact) })) };
+  } else {
+    bytes = new Uint8Array(await response.arrayBuffer());
+    body = bytes.byteLength === 0 ? { text: '' } : decodeBody(bytes, contentType, false);
+    if ('json' in body) body = { json: redactMembers(body.json, options.redact) };
+    else if ('text' in body) body = { text: redactBody(body.text, contentType, options.redact) as string };
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const body = bytes.byteLength === 0 ? { text: '' } : decodeBody(bytes, contentType, false);
-  const stored: StoredResponse = { status: response.status, statusText: response.statusText, headers, body };
-  liveBodies.set(stored, bytes);
+  const built: StoredResponse = { status: response.status, statusText: response.statusText, headers, body };
+  const stored = options.scrub === undefined ? built : (options.scrub(built, { toolId }) as StoredResponse);
+  if (bytes !== undefined) liveBodies.set(stored, bytes);
   return stored;
 }
 
 /**
  * The exact body bytes of each response just read live, by its stored form. While recording, the client
  * reads these (see {@link storedToResponse}), not a re-serialisation of what was stored: what it reads live
- * is what the server sent. A replay builds its response from the recording (a copy), never from here.
+ * is what the server sent (redaction and `scrub` change only what is stored). A replay builds its response
+ * from the recording (a copy), never from here.
  */
 const liveBodies = new WeakMap<StoredResponse, Uint8Array>();
-
-function isResponseSecret(name: string, extra: RedactOption | undefined): boolean {
-  if (RESPONSE_SECRET_HEADERS.has(name)) return true;
-  if (typeof extra === 'function') return extra(name);
-  return extra?.some((n) => n.toLowerCase() === name) ?? false;
-}
 
 /** Parses a text/event-stream as it arrives, recording the gap before each event. */
 async function readEvents(stream: ReadableStream<Uint8Array>): Promise<SseEvent[]> {

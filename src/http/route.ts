@@ -26,7 +26,7 @@ export async function answer(request: Request, session: CassetteSession): Promis
       toolId: key.toolId,
       args: key.args,
       // Each redirect hop is its own exchange, so the client follows them on replay as it did live.
-      live: async () => responseToStored(await liveResponse(request).catch(rethrowCause), options),
+      live: async () => responseToStored(await liveResponse(request).catch(rethrowCause), options, key.toolId),
       compareView: verifyView,
       // storedToResponse only reads the recording to build a new Response: no copy needed.
       readOnly: true,

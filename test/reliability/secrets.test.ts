@@ -123,7 +123,7 @@ function placements(depth: number): Placement[] {
     },
     {
       name: 'URL path',
-      expect: /^\$\.entries\[0\]\.toolId$/,
+      expect: 'redacted',
       shapedOnly: true,
       run: async (s, _text, secret) => {
         answer = (_req, res) => json(res, { ok: true });
@@ -189,8 +189,8 @@ function placements(depth: number): Placement[] {
       },
     },
     {
-      name: 'tool args',
-      expect: /^\$\.entries\[0\]\.args\[0\]\.auth$/,
+      name: 'tool args under a credential name',
+      expect: 'redacted',
       run: async (_s, text) => tool('crm.lookup', (_q: { auth: string }) => ({ found: 1 }))({ auth: text }),
     },
     {

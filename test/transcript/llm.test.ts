@@ -96,8 +96,8 @@ describe('comparing two recordings of a request', () => {
 describe('masking what is shown', () => {
   const key = `sk-ant-api03-${'x7Y2'.repeat(8)}`;
   it('masks a key glued to an escape, and keeps the text around it', () => {
-    expect(mask(`{"note":"line\\n${key}"}`)).toBe('{"note":"line\\n[MASKED]"}');
-    expect(mask(`Authorization: Bearer abcdefghijklmnop1234`)).toBe('Authorization: Bearer [MASKED]');
+    expect(mask(`{"note":"line\\n${key}"}`)).toMatch(/^\{"note":"line\\n\[masked: [^\]]+\]"\}$/);
+    expect(mask(`Authorization: Bearer abcdefghijklmnop1234`)).toMatch(/^Authorization: \[masked: [^\]]+\]$/);
     expect(mask('nothing to hide')).toBe('nothing to hide');
   });
 
@@ -109,7 +109,7 @@ describe('masking what is shown', () => {
     expect(page).not.toContain('<script>alert');
     expect(page).not.toContain('<b>odd');
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(page).toContain('[MASKED]');
+    expect(page).toContain('[masked: ');
     expect(page).not.toMatch(/\b(?:src|href)="(?:https?:)?\/\//); // no external asset
   });
 });

@@ -85,7 +85,7 @@ describe('tapedeck show', () => {
       for (const argv of [['show', 'leak.json'], ['show', '--json', 'leak.json']]) {
         const { out } = await run(argv, dir);
         expect(out).not.toContain(key);
-        expect(out).toContain('[MASKED]');
+        expect(out).toContain('[masked: ');
       }
     } finally {
       await cleanup();

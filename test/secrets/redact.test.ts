@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, assertNoSecrets, findSecrets, isSecretName, redactRecord } from '../src/redact.js';
+import { REDACTED, assertNoSecrets, findSecrets, isSecretName, redactRecord } from '../../src/secrets/index.js';
 
 describe('redaction', () => {
   it.each(['authorization', 'Proxy-Authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'openai-api-key', 'access_token', 'client_secret', 'password'])(
@@ -39,5 +39,24 @@ describe('secret scan', () => {
 
   it('does not flag the redaction placeholder, hashes or ordinary text', () => {
     expect(findSecrets({ authorization: REDACTED, h: 'Bearer [REDACTED]', hash: 'e23f8d4197e06fb14090fd7ae275b6f9f4e8449202851dab79c411cb3426d4a2', text: 'ask-me about skills and tasks' })).toEqual([]);
+  });
+});
+
+describe('redaction and masking of values by name', () => {
+  it('redacts credential members at any depth in JSON values and JSON text, whatever the value looks like', async () => {
+    const { redactMembers, redactJsonText, redactForm, maskSecrets } = await import('../../src/secrets/index.js');
+    const value = { user: 'ana', password: '[not a placeholder]', nested: [{ apiKey: 'x1', keyword: 'cats' }] };
+    expect(redactMembers(value)).toEqual({ user: 'ana', password: REDACTED, nested: [{ apiKey: REDACTED, keyword: 'cats' }] });
+    expect(value.password).toBe('[not a placeholder]');
+    expect(redactMembers({ use_auth: true, max_auth: 3, auth: { user: 'a', pass: 'b' } })).toEqual({ use_auth: true, max_auth: 3, auth: REDACTED });
+    const plain = { a: [1, { b: 'c' }] };
+    expect(redactMembers(plain)).toBe(plain);
+    expect(redactJsonText('{"password":"[x]","q":"a","inner":"{\\"access_token\\":\\"t0k\\"}"}')).toBe(
+      '{"password":"[REDACTED]","q":"a","inner":"{\\"access_token\\":\\"[REDACTED]\\"}"}',
+    );
+    expect(redactForm('grant_type=x&client_secret=%5Bs%5D&keyword=dogs')).toBe('grant_type=x&client_secret=[REDACTED]&keyword=dogs');
+    expect(maskSecrets('args: [{"password":"[hunter2]","pageToken":"p7"}] ?api_key=abc&sort_key=price\n  x-api-key: opaque-1')).toBe(
+      'args: [{"password":"[masked: by name]","pageToken":"p7"}] ?api_key=[masked: by name]&sort_key=price\n  x-api-key: [masked: by name]',
+    );
   });
 });
