@@ -88,7 +88,7 @@ describe('tapedeck diff', () => {
     await writeJson(join(dir, 'b.json'), b);
     for (const argv of [['diff', 'a.json', 'b.json'], ['diff', '--json', 'a.json', 'b.json']]) {
       const { out } = await run(argv, dir);
-      expect(out).toContain('[MASKED]');
+      expect(out).toContain('[masked: ');
       expect(out).not.toContain(key);
     }
   });
