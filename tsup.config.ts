@@ -18,5 +18,7 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   sourcemap: false,
+  // src/http/native.ts finds tapedeck's own dependencies from import.meta.url, in the CommonJS build too.
+  shims: true,
   external: ['msw', 'msw/node', /^@mswjs\/interceptors/, 'vitest', '@jest/globals'],
 });
