@@ -10,6 +10,11 @@ export interface Line {
   packageManager: 'npm' | 'pnpm';
   /** devDependencies of the fixture project besides tapedeck (ranges, resolved by the registry). */
   packages: Record<string, string>;
+  /**
+   * Also run the README's quick starts as printed (examples/quickstart/: vitest, and jest with the
+   * README's @swc/jest transform when the line has jest). They bind port 4011: one line only.
+   */
+  quickstart?: boolean;
 }
 
 /** Both SDKs in every line: the scenario suite records OpenAI and Anthropic wire formats through them. */
@@ -33,7 +38,8 @@ export const LINES: Line[] = [
     id: 'node22-msw3-vitest5-jest30-ai7-genai',
     node: '22',
     packageManager: 'npm',
-    packages: { msw: '^3', vitest: '^5', jest: '^30', ...currentClients, ai: '^7', '@ai-sdk/openai': '^4', '@google/genai': '^3' },
+    packages: { msw: '^3', vitest: '^5', jest: '^30', '@swc/jest': '*', '@swc/core': '*', ...currentClients, ai: '^7', '@ai-sdk/openai': '^4', '@google/genai': '^3' },
+    quickstart: true,
   },
   {
     id: 'node24-msw3-vitest5-pnpm',

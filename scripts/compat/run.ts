@@ -43,6 +43,8 @@ function findNpm(): string {
 
 /** Packages whose installed versions the results name (the others are the line's clients). */
 const RUNNERS = ['msw', 'vitest', 'jest'];
+/** The line's clients: what is neither tapedeck, a runner, nor the quick start's transform. */
+const isClient = (name: string) => name !== 'tapedeck' && !RUNNERS.includes(name) && !name.startsWith('@swc/');
 
 interface Phase {
   ok: boolean;
@@ -176,7 +178,10 @@ async function runLine(line: Line, tarball: string): Promise<Result> {
           name: 'tapedeck-compat-fixture',
           private: true,
           devDependencies: { tapedeck: `file:${tarball}`, ...line.packages },
-          jest: { testEnvironment: 'node', testMatch: ['**/*.jest.test.cjs'] },
+          // With the quick start: the README's jest.config (the @swc/jest transform), in package.json.
+          jest: line.quickstart
+            ? { testEnvironment: 'node', testMatch: ['**/*.jest.test.cjs', '**/quickstart.jest.test.ts'], transform: { '^.+\\.ts$': '@swc/jest' } }
+            : { testEnvironment: 'node', testMatch: ['**/*.jest.test.cjs'] },
         },
         null,
         2,
@@ -185,6 +190,10 @@ async function runLine(line: Line, tarball: string): Promise<Result> {
     for (const file of readdirSync(fixture)) {
       if (file.endsWith('.jest.test.cjs') && !hasJest) continue;
       copyFileSync(join(fixture, file), join(project, file));
+    }
+    if (line.quickstart === true) {
+      copyFileSync(join(root, 'examples', 'quickstart', 'weather.test.ts'), join(project, 'quickstart.test.ts'));
+      if (hasJest) copyFileSync(join(root, 'examples', 'quickstart', 'weather.jest.test.ts'), join(project, 'quickstart.jest.test.ts'));
     }
 
     const installEnv = cleanEnv(node, {});
@@ -241,7 +250,7 @@ async function runLine(line: Line, tarball: string): Promise<Result> {
 function describe(r: Result): string {
   const runners = RUNNERS.map((name) => `${name} ${r.versions[name] ?? '-'}`).join('  ');
   const clients = Object.entries(r.versions)
-    .filter(([name]) => name !== 'tapedeck' && !RUNNERS.includes(name))
+    .filter(([name]) => isClient(name))
     .map(([name, version]) => `${name} ${version}`)
     .join(', ');
   const phases = Object.entries(r.phases)
@@ -261,7 +270,7 @@ function table(results: Results): string {
   const cell = (r: Result, name: string) => r.versions[name] ?? '—';
   const rows = results.lines.map((r) => {
     const clients = Object.entries(r.versions)
-      .filter(([name]) => name !== 'tapedeck' && !RUNNERS.includes(name))
+      .filter(([name]) => isClient(name))
       .map(([name, version]) => `${name} ${version}`)
       .join(', ');
     return `| ${r.node || '?'} | ${r.packageManager} | ${cell(r, 'msw')} | ${cell(r, 'vitest')} | ${cell(r, 'jest')} | ${clients} | ${r.ok ? 'pass' : 'FAIL'} |`;
