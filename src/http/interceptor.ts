@@ -132,6 +132,13 @@ function loadSync(): Loaded | Unavailable | undefined {
   if (loaded !== undefined || unavailable !== undefined) return loaded ?? unavailable;
   const found = locateInterceptors();
   if ('unavailable' in found) return (unavailable = found);
+  // An ES-module-only copy goes through import() (see InterceptorsPackage.esm): no need to be early,
+  // since that generation intercepts sockets, below any fetch a client captured.
+  if (found.esm) return undefined;
+  return loadWithRequire(found);
+}
+
+function loadWithRequire(found: InterceptorsPackage): Loaded | Unavailable | undefined {
   try {
     const main = found.require('@mswjs/interceptors') as Record<string, unknown>;
     const specifiers = generationOf(main) === 'sockets' ? SOCKET_SPECIFIERS : PATCH_SPECIFIERS;
@@ -143,7 +150,12 @@ function loadSync(): Loaded | Unavailable | undefined {
 }
 
 /** Loads the interceptors once, on first need: synchronously where Node can, else through `import()`. */
-async function load(): Promise<Loaded | Unavailable> {
+function load(): Promise<Loaded | Unavailable> {
+  return (loading ??= loadOnce());
+}
+let loading: Promise<Loaded | Unavailable> | undefined;
+
+async function loadOnce(): Promise<Loaded | Unavailable> {
   const sync = loadSync();
   if (sync !== undefined) return sync;
   const found = locateInterceptors();
@@ -154,6 +166,12 @@ async function load(): Promise<Loaded | Unavailable> {
     const specifiers = generationOf(main) === 'sockets' ? SOCKET_SPECIFIERS : PATCH_SPECIFIERS;
     return settle(found, main, await Promise.all(specifiers.map(from)));
   } catch (error) {
+    // jest's CommonJS sandbox refuses import() (jest's own error, or Node's ERR_VM_DYNAMIC_IMPORT_*):
+    // Node's own require there (require(esm), Node >= 20.19), as for the other generation.
+    if (found.esm) {
+      const required = loadWithRequire(found);
+      if (required !== undefined) return required;
+    }
     return (unavailable = cannotLoad(found, explainLoadError(error)));
   }
 }

@@ -26,6 +26,12 @@ export interface InterceptorsPackage {
   owner: string;
   /** The version of that copy of `@mswjs/interceptors`. */
   version: string;
+  /**
+   * An ES-module-only package (0.45). Loaded with `import()` where the runtime allows it, so it is the
+   * very instance msw's own `import` gets: module hooks (tsx, other loaders) make `require()` of an ES
+   * module a second instance, and a second instance of 0.45 builds a second socket interceptor.
+   */
+  esm: boolean;
 }
 
 /** Interception cannot be established here: why, and what to install or change. */
@@ -79,7 +85,7 @@ export function locateInterceptors(): InterceptorsPackage | Unavailable {
         `  fix: run on Node ${needs}${owner.startsWith('msw 3') ? ', or use msw 2.x on this Node (npm install -D msw@^2.15)' : ''}.`,
     };
   }
-  return { require, owner, version };
+  return { require, owner, version, esm: manifest.type === 'module' };
 }
 
 /** The package.json of the package a resolved entry file belongs to. */
@@ -89,8 +95,14 @@ function packageRoot(entry: string): string {
   return at === -1 ? join(dirname(entry), 'package.json') : join(entry.slice(0, at + marker.length), 'package.json');
 }
 
-function readManifest(path: string): { version?: string; engines?: { node?: string } } {
-  return JSON.parse(readFileSync(path, 'utf8')) as { version?: string; engines?: { node?: string } };
+interface Manifest {
+  version?: string;
+  type?: string;
+  engines?: { node?: string };
+}
+
+function readManifest(path: string): Manifest {
+  return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
 }
 
 /**
