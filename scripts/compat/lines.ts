@@ -48,6 +48,13 @@ export const LINES: Line[] = [
     packages: { msw: '^3', vitest: '^5', ...currentClients },
   },
   {
+    // pnpm's strict layout without msw: tapedeck's own @mswjs/interceptors, reachable only from tapedeck.
+    id: 'node22-nomsw-vitest4-pnpm',
+    node: '22',
+    packageManager: 'pnpm',
+    packages: { vitest: '^4', ...currentClients },
+  },
+  {
     id: 'node22-msw2-vitest4',
     node: '22',
     packageManager: 'npm',
