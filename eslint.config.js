@@ -18,12 +18,12 @@ export default tseslint.config(
   },
   {
     // The fixture projects' CommonJS files, run by jest as a user's would be.
-    files: ['test/fixtures/**/*.cjs'],
+    files: ['test/fixtures/**/*.cjs', 'scripts/compat/fixture/**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { exports: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['src/mode.ts', 'src/cli/main.ts', 'test/**', 'bench/**', 'examples/**', '*.config.*'],
+    files: ['src/mode.ts', 'src/cli/main.ts', 'test/**', 'bench/**', 'examples/**', 'scripts/**', '*.config.*'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

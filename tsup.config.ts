@@ -22,5 +22,7 @@ export default defineConfig({
   sourcemap: false,
   // ci-info's catalogue is bundled: its JSON would otherwise need an import attribute in the ESM build.
   noExternal: ['ci-info'],
+  // src/http/native.ts finds tapedeck's own dependencies from import.meta.url, in the CommonJS build too.
+  shims: true,
   external: ['msw', 'msw/node', /^@mswjs\/interceptors/, 'vitest', '@jest/globals'],
 });

@@ -34,7 +34,9 @@ interface CircusBlock {
 // Importing the adapter is the whole setup: each test file that uses it prints one tapedeck line at its end.
 // Intercepts from now on; calls outside any test (module top level, beforeAll, afterAll) go to the file's own cassette.
 const fileScope = openFileScope(afterAll, 'jest', expect.getState().testPath);
-summarizeFile(afterAll, fileScope);
+// Written to the stream itself: jest shows a console.log from a test file as a block with a stack frame
+// pointing into tapedeck's dist chunk, which reads as noise (or a warning) rather than a summary.
+summarizeFile(afterAll, fileScope, (line) => process.stderr.write(`${line}\n`));
 
 /**
  * Wraps a test body so it runs with its own cassette: `<test dir>/__cassettes__/<file>/<describe › test>.json`,

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PrepareInput } from './http-prepare.js';
+import type { Generation } from './generation.js';
 import type { Variant, WorkerInput, WorkerOutput } from './http-worker.js';
 import { runChild } from './lib/child.js';
 import { startBenchServer } from './lib/server.js';
@@ -55,6 +56,8 @@ export interface HttpOptions {
   only?: RegExp;
   /** Smoke runs: each case with one client (alternating), msw's minimum with both (the ratios' base). */
   oneClient?: boolean;
+  /** Run the workers under another Node and msw (the msw 3 generation); default: this Node, the repo's msw. */
+  generation?: Generation;
   log: (line: string) => void;
 }
 
@@ -152,6 +155,7 @@ export async function httpSection(options: HttpOptions): Promise<HttpResults> {
           ...(c.als === true ? { als: true } : {}),
           ...(profiled ? { profile: join(options.profileDir!, `${c.id}-${client}-r${round + 1}.cpuprofile`) } : {}),
         } satisfies WorkerInput,
+        options.generation === undefined ? {} : { runtime: options.generation.runtime, env: options.generation.env },
       );
       if (out.wrong > 0) throw new Error(`${key}: ${out.wrong} requests got a wrong answer; ${out.firstWrong}`);
       samples.set(key, [...(samples.get(key) ?? []), ...out.samples]);

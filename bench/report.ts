@@ -17,6 +17,8 @@ export interface BenchResults {
   seconds: number;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; loadBefore: number[]; loadAfter: number[] };
   http: HttpRow[];
+  /** The same HTTP cases under the other generation (Node 22, msw 3, interceptors 0.45), when run. */
+  httpNext?: { label: string; rows: HttpRow[] };
   hash: HashRow[];
   io: IoRow[];
   heap?: HeapResult;
@@ -30,11 +32,11 @@ const x = (n: number) => `${n.toFixed(2)}x`;
 const us = (n: number) => n.toFixed(0);
 const kb = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`);
 
-/** Each target of issue 6 that this run measured, with the numbers that decide it. */
-export function evaluateTargets(r: BenchResults): Target[] {
+/** The HTTP targets of one generation's rows (`prefix` names the generation). */
+function httpTargets(rows: HttpRow[], prefix: string): Target[] {
   const out: Target[] = [];
-  const row = (id: string, client: 'fetch' | 'http') => r.http.find((h) => h.id === id && h.client === client);
-  const largest = r.http.filter((h) => /^tapedeck-\d+$/.test(h.id)).map((h) => Number(h.id.slice('tapedeck-'.length)));
+  const row = (id: string, client: 'fetch' | 'http') => rows.find((h) => h.id === id && h.client === client);
+  const largest = rows.filter((h) => /^tapedeck-\d+$/.test(h.id)).map((h) => Number(h.id.slice('tapedeck-'.length)));
   const mid = largest.includes(1000) ? 1000 : Math.max(...largest.filter((n) => n > 1), 1);
   for (const client of ['fetch', 'http'] as const) {
     const name = client === 'fetch' ? 'fetch' : 'node:http';
@@ -54,8 +56,15 @@ export function evaluateTargets(r: BenchResults): Target[] {
     if (polly && client === 'http') out.push({ target: 'node:http: ≥ 2.5x faster than Polly.js node-http adapter', measured: `${us(polly.median)} / ${us(replay.median)} µs = ${x(polly.median / replay.median)} faster`, met: polly.median / replay.median >= 2.5 });
     if (polly && client === 'fetch') out.push({ target: 'fetch: match Polly.js fetch adapter (≤ 1.05x)', measured: `${us(replay.median)} vs ${us(polly.median)} µs = ${x(replay.median / polly.median)}`, met: replay.median / polly.median <= 1.05 });
   }
-  const sse = r.http.find((h) => h.id === 'sse-tapedeck');
+  const sse = rows.find((h) => h.id === 'sse-tapedeck');
   if (sse) out.push({ target: 'SSE 200-event replay ≤ 1.1x reading it from a live loopback server', measured: `${(sse.median / 1000).toFixed(2)} ms = ${x(sse.ratio)}`, met: sse.ratio <= 1.1 });
+  return out.map((t) => ({ ...t, target: `${prefix}${t.target}` }));
+}
+
+/** Each target of issue 6 that this run measured, with the numbers that decide it (HTTP: per generation). */
+export function evaluateTargets(r: BenchResults): Target[] {
+  const out: Target[] = [...httpTargets(r.http, '')];
+  if (r.httpNext !== undefined) out.push(...httpTargets(r.httpNext.rows, `${r.httpNext.label}: `));
   const small = r.hash[0];
   if (small) out.push({ target: `argsHash ≤ 2.5x JSON.stringify + sha256 at ~200 B`, measured: `${small.argsHashUs.toFixed(2)} vs ${small.stringifyShaUs.toFixed(2)} µs at ${small.bytes} B = ${x(small.ratio)}`, met: small.ratio <= 2.5 });
   for (const io of r.io) {
@@ -94,28 +103,8 @@ export function renderMarkdown(r: BenchResults): string {
       `Load average (1/5/15 min) ${r.machine.loadBefore.join(' / ')} before, ${r.machine.loadAfter.join(' / ')} after. ` +
       'Every ratio is against a baseline measured in this same run. Reproduce: `npm run bench`.',
   );
-  const json = r.http.filter((h) => h.kind === 'json');
-  if (json.length > 0) {
-    const ids = [...new Set(json.map((h) => h.id))];
-    const cell = (id: string, client: 'fetch' | 'http') => {
-      const h = json.find((j) => j.id === id && j.client === client);
-      return h === undefined ? ['', '', ''] : [us(h.median), us(h.p95), x(h.ratio)];
-    };
-    parts.push(
-      `## 1. One HTTP request, small JSON (~120 B), sequential\n\nµs per request (client call to parsed body), median and p95 of ${json[0]!.n} requests per variant and client; ratio = median / msw minimum's median with the same client.\n\n` +
-        table(
-          ['variant', 'fetch median', 'fetch p95', 'fetch ratio', 'node:http median', 'node:http p95', 'node:http ratio'],
-          ids.map((id) => [json.find((j) => j.id === id)!.label, ...cell(id, 'fetch'), ...cell(id, 'http')]),
-        ),
-    );
-  }
-  const sse = r.http.filter((h) => h.kind === 'sse');
-  if (sse.length > 0) {
-    parts.push(
-      `## 2. SSE: one 200-event stream (fetch, read chunk by chunk to the end)\n\n` +
-        table(['variant', 'median ms', 'p95 ms', 'ratio to live'], sse.map((h) => [h.label, (h.median / 1000).toFixed(2), (h.p95 / 1000).toFixed(2), x(h.ratio)])),
-    );
-  }
+  parts.push(...httpSections(r.http, ''));
+  if (r.httpNext !== undefined) parts.push(...httpSections(r.httpNext.rows, ` (${r.httpNext.label})`));
   if (r.hash.length > 0) {
     parts.push(
       `## 3. argsHash per call\n\n` +
@@ -175,6 +164,34 @@ export function renderMarkdown(r: BenchResults): string {
     parts.push(`## Targets (issue 6)\n\n` + table(['target', 'measured', 'met'], r.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
   }
   return `${parts.join('\n\n')}\n`;
+}
+
+/** Sections 1 and 2 for one generation's rows. */
+function httpSections(rows: HttpRow[], generation: string): string[] {
+  const parts: string[] = [];
+  const json = rows.filter((h) => h.kind === 'json');
+  if (json.length > 0) {
+    const ids = [...new Set(json.map((h) => h.id))];
+    const cell = (id: string, client: 'fetch' | 'http') => {
+      const h = json.find((j) => j.id === id && j.client === client);
+      return h === undefined ? ['', '', ''] : [us(h.median), us(h.p95), x(h.ratio)];
+    };
+    parts.push(
+      `## 1. One HTTP request, small JSON (~120 B), sequential${generation}\n\nµs per request (client call to parsed body), median and p95 of ${json[0]!.n} requests per variant and client; ratio = median / msw minimum's median with the same client.\n\n` +
+        table(
+          ['variant', 'fetch median', 'fetch p95', 'fetch ratio', 'node:http median', 'node:http p95', 'node:http ratio'],
+          ids.map((id) => [json.find((j) => j.id === id)!.label, ...cell(id, 'fetch'), ...cell(id, 'http')]),
+        ),
+    );
+  }
+  const sse = rows.filter((h) => h.kind === 'sse');
+  if (sse.length > 0) {
+    parts.push(
+      `## 2. SSE: one 200-event stream (fetch, read chunk by chunk to the end)${generation}\n\n` +
+        table(['variant', 'median ms', 'p95 ms', 'ratio to live'], sse.map((h) => [h.label, (h.median / 1000).toFixed(2), (h.p95 / 1000).toFixed(2), x(h.ratio)])),
+    );
+  }
+  return parts;
 }
 
 /** What the console shows: the same tables. */

@@ -9,13 +9,16 @@
 //                                         (their measured requests only; --iterations=N for more)
 //   npm run bench -- --only=http --cases=sse   only the HTTP variants whose id matches
 //   npm run bench -- --out=<dir>          write the results elsewhere (default bench/results)
+//   npm run bench -- --no-next            skip the HTTP section's second generation (Node 22 + msw 3,
+//                                         from the npm registry into ~/.cache/tapedeck-compat once)
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureDist } from '../scripts/ensure-dist.js';
 import { heapSection, ioSection, type HeapResult, type IoRow } from './cassette-io.js';
 import { hashSection, type HashRow } from './hash.js';
-import { httpSection, type HttpRow } from './http.js';
+import { mswNext } from './generation.js';
+import { httpSection, type HttpOptions, type HttpRow } from './http.js';
 import { mcpSection, type McpRow } from './mcp.js';
 import { benchDir } from './lib/child.js';
 import { evaluateTargets, renderMarkdown, renderText, type BenchResults } from './report.js';
@@ -44,6 +47,7 @@ log(`tapedeck bench${smoke ? ' (smoke: tiny counts, numbers mean nothing)' : ''}
 if (sections.has('suite') || sections.has('import')) ensureDist();
 
 let http: HttpRow[] = [];
+let httpNext: BenchResults['httpNext'];
 let hash: HashRow[] = [];
 let io: IoRow[] = [];
 let heap: HeapResult | undefined;
@@ -59,30 +63,42 @@ const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
   return out;
 };
 
+const httpOptions = (): HttpOptions => ({
+  rounds: Number(flag('rounds') ?? (smoke ? 1 : 3)),
+  warmup: smoke ? 3 : 150,
+  iterations: Number(flag('iterations') ?? (smoke ? 10 : 250)),
+  sseWarmup: smoke ? 1 : 10,
+  sseIterations: smoke ? 3 : 40,
+  sizes: smoke ? [1, 20] : [1, 1_000, 10_000],
+  peerEntries: smoke ? 20 : 1_000,
+  concurrency: smoke ? 3 : 1,
+  oneClient: smoke,
+  ...(profile === undefined ? {} : { profile: new RegExp(profile), profileDir: join(outDir, 'profiles') }),
+  ...(flag('cases') === undefined ? {} : { only: new RegExp(flag('cases')!) }),
+  log,
+});
 const httpRun = () =>
   timed('HTTP per request and SSE', async () => {
-    ({ rows: http } = await httpSection({
-      rounds: Number(flag('rounds') ?? (smoke ? 1 : 3)),
-      warmup: smoke ? 3 : 150,
-      iterations: Number(flag('iterations') ?? (smoke ? 10 : 250)),
-      sseWarmup: smoke ? 1 : 10,
-      sseIterations: smoke ? 3 : 40,
-      sizes: smoke ? [1, 20] : [1, 1_000, 10_000],
-      peerEntries: smoke ? 20 : 1_000,
-      concurrency: smoke ? 3 : 1,
-      oneClient: smoke,
-      ...(profile === undefined ? {} : { profile: new RegExp(profile), profileDir: join(outDir, 'profiles') }),
-      ...(flag('cases') === undefined ? {} : { only: new RegExp(flag('cases')!) }),
-      log,
-    }));
+    ({ rows: http } = await httpSection(httpOptions()));
   });
+// The same cases under Node 22 with msw 3 (interceptors 0.45), but nock and Polly.js, which do not
+// change with msw: both generations side by side, each against its own msw's minimum.
+const httpNextRun = async () => {
+  const generation = await mswNext();
+  await timed(`HTTP per request and SSE, ${generation.label}`, async () => {
+    const options = httpOptions();
+    const { rows } = await httpSection({ ...options, only: new RegExp(`^(?!nock|polly).*(?:${options.only?.source ?? ''})`), generation });
+    httpNext = { label: generation.label, rows };
+  });
+};
+const next = !argv.includes('--no-next');
 // In a smoke run timings mean nothing, so the slow child-process sections run side by side.
 const suiteRun = () =>
   timed('Suite level (vitest, jest)', async () => {
     suite = await suiteSection({ tests: smoke ? 3 : 200, calls: smoke ? 2 : 5, repeat: smoke ? 1 : 3, runners: ['vitest', 'jest'], parallel: smoke, log });
   });
 const parallel: Array<Promise<void>> = [];
-if (sections.has('http')) parallel.push(httpRun());
+if (sections.has('http')) parallel.push(next ? httpRun().then(httpNextRun) : httpRun());
 if (sections.has('suite')) parallel.push(smoke ? suiteRun() : parallel.length > 0 ? parallel.pop()!.then(suiteRun) : suiteRun());
 await Promise.all(parallel);
 if (sections.has('import')) await timed('Per-file import', async () => void (imports = await importSection(smoke ? 1 : 8)));
@@ -103,6 +119,7 @@ const results: BenchResults = {
   seconds: Math.round((Date.now() - started) / 1000),
   machine: { ...machine, loadAfter: os.loadavg().map((l) => Number(l.toFixed(2))) },
   http,
+  ...(httpNext === undefined ? {} : { httpNext }),
   hash,
   io,
   ...(heap === undefined ? {} : { heap }),

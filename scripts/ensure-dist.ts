@@ -20,5 +20,9 @@ export function ensureDist(): void {
   const marker = join(root, 'dist', 'index.js');
   const sources = Math.max(...['src', 'adapters'].filter((d) => existsSync(join(root, d))).map((d) => newest(join(root, d))), statSync(join(root, 'tsup.config.ts')).mtimeMs);
   if (existsSync(marker) && statSync(marker).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, stdio: 'inherit' });
+  // One line instead of tsup's ~50 lines of per-file sizes; its errors still show (--silent keeps them).
+  const started = performance.now();
+  process.stderr.write('building dist/ (missing or older than the sources) ... ');
+  execFileSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js'), '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  process.stderr.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }

@@ -56,3 +56,17 @@ describe('built package', () => {
     expect(readFileSync(join(root, 'dist', 'mcp.js'), 'utf8')).not.toContain('@modelcontextprotocol');
   });
 });
+
+describe('packed tarball', () => {
+  it('holds what a user needs and nothing else, with a prepack that builds dist/', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+    expect(manifest.scripts.prepack).toMatch(/^tsup\b/);
+    // HTTP taping must not depend on the user installing msw: tapedeck brings the interception layer.
+    expect(manifest.dependencies['@mswjs/interceptors']).toBeDefined();
+    // --ignore-scripts: list the files without rebuilding (npm test builds dist/ first when stale).
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '--loglevel=error'], { cwd: root, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>;
+    const paths = packed!.files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/cli.js', 'dist/vitest.js', 'dist/jest.cjs']));
+    expect(paths.filter((p) => !/^(dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|LICENSE|README\.md|CHANGELOG\.md|package\.json)$/.test(p))).toEqual([]);
+  });
+});

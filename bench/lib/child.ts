@@ -6,11 +6,33 @@ import { join } from 'node:path';
 export const benchDir = join(import.meta.dirname, '..');
 export const root = join(benchDir, '..');
 
+const TSX = import.meta.resolve('tsx');
+
+/**
+ * Another Node and another msw for a child (the bench's msw 3 generation): its binary, the folder it runs
+ * in (where tapedeck finds msw), and Node flags (the hook that resolves `msw` there).
+ */
+export interface Runtime {
+  execPath: string;
+  cwd: string;
+  nodeArgs: string[];
+}
+
+export interface ChildOptions {
+  nodeArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  runtime?: Runtime;
+}
+
 /** Runs `bench/<script>` with tsx, passing `input` as JSON; resolves to the JSON the child printed last. */
-export function runChild<T>(script: string, input: unknown, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<T> {
+export function runChild<T>(script: string, input: unknown, options: ChildOptions = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', join(benchDir, script), JSON.stringify(input)], {
-      cwd: root,
+    const runtime = options.runtime;
+    // tsx by URL: a runtime's folder (its cwd) has no tsx of its own.
+    const args = [...(options.nodeArgs ?? []), '--import', TSX, ...(runtime?.nodeArgs ?? []), join(benchDir, script), JSON.stringify(input)];
+    const child = spawn(runtime?.execPath ?? process.execPath, args, {
+      cwd: runtime?.cwd ?? root,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,2 +1,2 @@
-export { attachHttp, installHttp } from './interceptor.js';
+export { attachHttp, httpUnavailable, installHttp } from './interceptor.js';
 export type { HttpArgs, StoredResponse, StoredBody, SseEvent } from './exchange.js';

@@ -2,7 +2,8 @@ import { syncBuiltinESMExports } from 'node:module';
 import type { TapedeckOptions } from '../config.js';
 import { currentSession } from '../context.js';
 import { attachToUserServer } from './msw-server.js';
-import { MISSING_MODULE, explainLoadError, nativeRequire } from './native.js';
+import { pathToFileURL } from 'node:url';
+import { explainLoadError, locateInterceptors, nativeRequire, type InterceptorsPackage, type Unavailable } from './native.js';
 import { answer, unmark } from './route.js';
 import { setHttpUnavailable } from './seal.js';
 
@@ -44,7 +45,25 @@ interface InterceptorClass {
   symbol: symbol;
 }
 
-interface Loaded {
+/** 0.45's one shared request source (`Interceptor.singleton`): the parts tapedeck uses. */
+interface RequestSource {
+  readyState: string;
+  listeners(event: 'request'): unknown[];
+  on(event: 'request', listener: RequestListener): unknown;
+  removeListener(event: 'request', listener: RequestListener): unknown;
+}
+
+/**
+ * The interceptors as each generation of @mswjs/interceptors shapes them. `patches` (up to 0.41, msw
+ * 2.x): one interceptor per kind patches `fetch`, `http.ClientRequest` and `XMLHttpRequest`, registered
+ * as `globalThis[Symbol.for(kind)]`. `sockets` (0.45, msw 3.x): every interceptor feeds on one request
+ * source, a process-wide singleton that intercepts sockets and counts its owners, so tapedeck listens to
+ * that source directly, behind whatever msw put there first.
+ */
+type Loaded = PatchLayer | SocketLayer;
+
+interface PatchLayer {
+  generation: 'patches';
   /** node:http (ClientRequest), XMLHttpRequest and fetch, as msw/node. */
   kinds: InterceptorClass[];
   /** `RequestController.PENDING`: nobody has answered the request yet. */
@@ -55,12 +74,18 @@ interface Loaded {
   surface: () => unknown[];
 }
 
-/** Why HTTP cannot be taped when the interceptors cannot be loaded, and what to install. */
-const UNAVAILABLE = 'msw (whose @mswjs/interceptors tapedeck intercepts HTTP with) is not installed: npm install -D msw';
+interface SocketLayer {
+  generation: 'sockets';
+  /** `HttpRequestInterceptor`: every HTTP request, whatever made it, through the shared source. */
+  http: new () => { apply(): void; dispose(): void };
+  pending: number;
+  /** The shared source, once an interceptor has created it. */
+  source: () => RequestSource | undefined;
+}
 
-const SPECIFIERS = ['@mswjs/interceptors', '@mswjs/interceptors/ClientRequest', '@mswjs/interceptors/XMLHttpRequest', '@mswjs/interceptors/fetch'];
-
-let loaded: Loaded | null | undefined;
+/** Why HTTP cannot be taped in this process; `undefined` while it can (or before the first attempt). */
+let unavailable: Unavailable | undefined;
+let loaded: Loaded | undefined;
 /** Kinds this environment has nothing to patch for (no XMLHttpRequest in Node). */
 const inapplicable = new Set<InterceptorClass>();
 interface Held {
@@ -69,6 +94,8 @@ interface Held {
   joined: Set<Interceptor>;
   /** jest's sandbox `fetch`, while it is pointed at the host's patched one. */
   sandboxFetch?: typeof fetch;
+  /** tapedeck's own owner of the shared source (sockets generation). */
+  owner?: { dispose(): void };
 }
 let held: Held | undefined;
 
@@ -90,66 +117,121 @@ interface Pool {
 const POOL = Symbol.for('tapedeck.interceptors');
 /** Marks the listener of every copy of tapedeck, to tell them from a user's. */
 const LISTENER = Symbol.for('tapedeck.listener');
+/** 0.45 keeps its singletons (the request source among them) in this global map. */
+const SOURCE = Symbol.for('node-http-request-source');
+
+const PATCH_SPECIFIERS = ['@mswjs/interceptors/ClientRequest', '@mswjs/interceptors/XMLHttpRequest', '@mswjs/interceptors/fetch'];
+const SOCKET_SPECIFIERS = ['@mswjs/interceptors/http'];
 
 /**
- * Loads the interceptors msw depends on, with Node's own `require` (see {@link nativeRequire}), so the
- * adapters can start intercepting while the test file is still loading. `undefined`: not possible here
- * (Node < 20.19 cannot require their ES-module dependencies), use {@link load}; `null`: msw is not
- * installed (it is an optional peer).
+ * Loads the interceptors (msw's own copy when the project has msw, else tapedeck's dependency, see
+ * {@link locateInterceptors}) with Node's own `require` (see {@link nativeRequire}), so the adapters can
+ * start intercepting while the test file is still loading. `undefined`: not possible here (Node < 20.19
+ * cannot require their ES-module dependencies), use {@link load}.
  */
-function loadSync(): Loaded | null | undefined {
-  if (loaded !== undefined) return loaded;
-  const require = nativeRequire();
-  let msw: string;
+function loadSync(): Loaded | Unavailable | undefined {
+  if (loaded !== undefined || unavailable !== undefined) return loaded ?? unavailable;
+  const found = locateInterceptors();
+  if ('unavailable' in found) return (unavailable = found);
+  // An ES-module-only copy goes through import() (see InterceptorsPackage.esm): no need to be early,
+  // since that generation intercepts sockets, below any fetch a client captured.
+  if (found.esm) return undefined;
+  return loadWithRequire(found);
+}
+
+function loadWithRequire(found: InterceptorsPackage): Loaded | Unavailable | undefined {
   try {
-    msw = require.resolve('msw');
-  } catch {
-    return (loaded = null);
+    const main = found.require('@mswjs/interceptors') as Record<string, unknown>;
+    const specifiers = generationOf(main) === 'sockets' ? SOCKET_SPECIFIERS : PATCH_SPECIFIERS;
+    return settle(found, main, specifiers.map((specifier) => found.require(specifier) as Record<string, unknown>));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return undefined;
+    return (unavailable = cannotLoad(found, error));
   }
-  try {
-    // msw's own copy, whatever the package manager's layout.
-    const fromMsw = nativeRequire(msw);
-    loaded = build(SPECIFIERS.map((specifier) => fromMsw(specifier) as Record<string, unknown>));
-  } catch {
-    return undefined;
-  }
-  return loaded;
 }
 
 /** Loads the interceptors once, on first need: synchronously where Node can, else through `import()`. */
-async function load(): Promise<Loaded | null> {
+function load(): Promise<Loaded | Unavailable> {
+  return (loading ??= loadOnce());
+}
+let loading: Promise<Loaded | Unavailable> | undefined;
+
+async function loadOnce(): Promise<Loaded | Unavailable> {
   const sync = loadSync();
   if (sync !== undefined) return sync;
-  let modules: Record<string, unknown>[];
+  const found = locateInterceptors();
+  if ('unavailable' in found) return (unavailable = found);
+  const from = (specifier: string) => import(pathToFileURL(found.require.resolve(specifier)).href) as Promise<Record<string, unknown>>;
   try {
-    modules = await Promise.all([
-      import('@mswjs/interceptors'),
-      import('@mswjs/interceptors/ClientRequest'),
-      import('@mswjs/interceptors/XMLHttpRequest'),
-      import('@mswjs/interceptors/fetch'),
-    ]);
+    const main = await from('@mswjs/interceptors');
+    const specifiers = generationOf(main) === 'sockets' ? SOCKET_SPECIFIERS : PATCH_SPECIFIERS;
+    return settle(found, main, await Promise.all(specifiers.map(from)));
   } catch (error) {
-    if (MISSING_MODULE.has((error as NodeJS.ErrnoException).code ?? '')) return (loaded = null);
-    throw explainLoadError(error);
+    // jest's CommonJS sandbox refuses import() (jest's own error, or Node's ERR_VM_DYNAMIC_IMPORT_*):
+    // Node's own require there (require(esm), Node >= 20.19), as for the other generation.
+    if (found.esm) {
+      const required = loadWithRequire(found);
+      if (required !== undefined) return required;
+    }
+    return (unavailable = cannotLoad(found, explainLoadError(error)));
   }
-  return (loaded ??= build(modules));
 }
 
-function build([main, clientRequest, xhr, fetchModule]: Record<string, unknown>[]): Loaded {
+/**
+ * Why HTTP cannot be taped in this process (the interceptors' package missing, needing a newer Node, or
+ * of a version tapedeck does not know), with what to install or change; `undefined` when it can. The
+ * first call tries to load them (where Node can synchronously; on Node < 20.19 the answer is known once
+ * a cassette scope or `installHttp()` has loaded them).
+ */
+export function httpUnavailable(): string | undefined {
+  const result = loadSync();
+  return result !== undefined && 'unavailable' in result ? result.unavailable : undefined;
+}
+
+function generationOf(main: Record<string, unknown>): Loaded['generation'] {
+  return typeof (main.Interceptor as { singleton?: unknown } | undefined)?.singleton === 'function' ? 'sockets' : 'patches';
+}
+
+function settle(found: InterceptorsPackage, main: Record<string, unknown>, modules: Record<string, unknown>[]): Loaded | Unavailable {
+  const built = generationOf(main) === 'sockets' ? buildSockets(main, modules) : buildPatches(main, modules);
+  if (built !== undefined) return (loaded = built);
+  return (unavailable = {
+    unavailable:
+      `@mswjs/interceptors ${found.version} (installed with ${found.owner}) is not a version tapedeck knows (it knows 0.41 and 0.45).\n` +
+      `  fix: ${found.owner === 'tapedeck' ? 'reinstall tapedeck' : 'use msw ^2.15 or ^3 (npm install -D msw@^3)'}, or upgrade tapedeck.`,
+  });
+}
+
+function cannotLoad(found: InterceptorsPackage, error: unknown): Unavailable {
+  const message = error instanceof Error ? error.message.replace(/^tapedeck: /, '') : String(error);
+  return { unavailable: `cannot load @mswjs/interceptors ${found.version} (installed with ${found.owner}): ${message}` };
+}
+
+function buildPatches(main: Record<string, unknown>, [clientRequest, xhr, fetchModule]: Record<string, unknown>[]): PatchLayer | undefined {
   const kinds = [clientRequest?.ClientRequestInterceptor, xhr?.XMLHttpRequestInterceptor, fetchModule?.FetchInterceptor] as InterceptorClass[];
-  const pending = (main?.RequestController as { PENDING?: unknown } | undefined)?.PENDING;
-  if (kinds.some((kind) => typeof kind !== 'function' || typeof kind.symbol !== 'symbol') || typeof pending !== 'number') {
-    throw new Error('tapedeck: this version of @mswjs/interceptors (installed with msw) is not one tapedeck knows: upgrade msw and tapedeck');
-  }
+  const pending = (main.RequestController as { PENDING?: unknown } | undefined)?.PENDING;
+  if (kinds.some((kind) => typeof kind !== 'function' || typeof kind.symbol !== 'symbol') || typeof pending !== 'number') return undefined;
   // The realm whose globals the interceptors patch is the one their code runs in: Node's own under jest
   // (loaded with Node's require, apart from the test file's sandbox), the test file's own under vitest's
   // vm pools (which load them into the sandbox). A function's constructor is its realm's Function.
-  const host = (kinds[2]!.constructor as FunctionConstructor)('return globalThis')() as typeof globalThis;
+  const host = realmOf(kinds[2]!);
   const require = nativeRequire();
   const http = require('node:http') as typeof import('node:http');
   const https = require('node:https') as typeof import('node:https');
   const surface = () => [host.fetch, (host as { XMLHttpRequest?: unknown }).XMLHttpRequest, http.request, http.get, http.ClientRequest, https.request, https.get];
-  return { kinds, pending, host, surface };
+  return { generation: 'patches', kinds, pending, host, surface };
+}
+
+function buildSockets(main: Record<string, unknown>, [httpModule]: Record<string, unknown>[]): SocketLayer | undefined {
+  const http = httpModule?.HttpRequestInterceptor as SocketLayer['http'] | undefined;
+  const pending = (main.RequestController as { PENDING?: unknown } | undefined)?.PENDING;
+  if (typeof http !== 'function' || typeof pending !== 'number') return undefined;
+  const host = realmOf(http) as unknown as { __MSW_INTERCEPTORS_REGISTRY?: Map<symbol, RequestSource> };
+  return { generation: 'sockets', http, pending, source: () => host.__MSW_INTERCEPTORS_REGISTRY?.get(SOURCE) };
+}
+
+function realmOf(fn: unknown): typeof globalThis {
+  return ((fn as { constructor: FunctionConstructor }).constructor('return globalThis') as () => typeof globalThis)();
 }
 
 /** The one listener: answers a request made inside a cassette scope that nobody answered before it. */
@@ -173,14 +255,19 @@ Object.defineProperty(onRequest, LISTENER, { value: true });
 
 /**
  * Makes HTTP inside cassette scopes go through the active cassette, for as long as the scope lasts. With
- * `mswServer`, tapedeck's handler is also appended after the user's own, in their server.
+ * `mswServer`, tapedeck's handler is also appended after the user's own, in their server. When
+ * interception cannot be established, `http: true` fails with the reason; otherwise the scope runs
+ * without HTTP taping, warned once per process, and the seal fails any connection it makes with
+ * `http-unavailable` and the reason.
  */
 export async function attachHttp(options: TapedeckOptions): Promise<(() => Promise<void>) | undefined> {
   const interceptors = await load();
-  if (interceptors === null) {
-    if (options.http === true) throw new Error('tapedeck: http: true needs msw (a peer dependency): npm install -D msw');
-    // Not silently: the seal refuses this scope's connections with http-unavailable, saying why.
-    setHttpUnavailable(UNAVAILABLE);
+  if ('unavailable' in interceptors) {
+    if (options.http === true) throw new Error(`tapedeck: http: true, but HTTP cannot be taped here: ${interceptors.unavailable}`);
+    if (!warned) (options.onWarning ?? console.warn)(`tapedeck: warning: HTTP is not taped in this process: ${interceptors.unavailable}`);
+    warned = true;
+    // Never a silent live call: the seal refuses this scope's connections with http-unavailable and this reason.
+    setHttpUnavailable(interceptors.unavailable);
     return undefined;
   }
   setHttpUnavailable(undefined);
@@ -189,26 +276,62 @@ export async function attachHttp(options: TapedeckOptions): Promise<(() => Promi
   if (options.mswServer !== undefined) await attachToUserServer(options.mswServer);
   return hold(interceptors);
 }
+let warned = false;
 
 /**
  * Starts intercepting and keeps intercepting until the returned function is called. SDK clients
  * (openai, @anthropic-ai/sdk) take `fetch` when they are constructed, so a client built at a module's top
  * level must be built after interception starts: the adapters call this when they are imported and
  * release it when the test file ends. Where Node can load the interceptors synchronously (20.19+),
- * interception has started when this returns; otherwise it starts as soon as they have loaded.
+ * interception has started when this returns; otherwise it starts as soon as they have loaded. Where
+ * they cannot be loaded at all, nothing starts: {@link httpUnavailable} says why.
  */
 export function installHttp(): () => Promise<void> {
   const sync = loadSync();
   if (sync !== undefined) {
-    setHttpUnavailable(sync === null ? UNAVAILABLE : undefined);
-    const release = sync === null ? undefined : hold(sync);
+    setHttpUnavailable('unavailable' in sync ? sync.unavailable : undefined);
+    const release = 'unavailable' in sync ? undefined : hold(sync);
     return async () => release?.();
   }
-  const pending = load().then((l) => (l === null ? undefined : hold(l)));
+  const pending = load().then((l) => ('unavailable' in l ? undefined : hold(l)));
   return async () => (await pending)?.();
 }
 
 function hold(interceptors: Loaded): () => Promise<void> {
+  return interceptors.generation === 'sockets' ? holdSource(interceptors) : holdPatches(interceptors);
+}
+
+/**
+ * The sockets generation (0.45): tapedeck owns the shared request source through an interceptor of its
+ * own (the source counts its owners, so a user's msw server closing never undoes tapedeck's, nor the
+ * other way round) and listens to the source itself, last, behind msw's listeners.
+ */
+function holdSource(layer: SocketLayer): () => Promise<void> {
+  const state: Held = (held ??= { refs: 0, joined: new Set() });
+  if (state.refs++ === 0) {
+    const owner = new layer.http();
+    owner.apply();
+    state.owner = owner;
+  }
+  const source = layer.source();
+  if (source === undefined || source.readyState !== 'ACTIVE') {
+    state.refs--;
+    throw new Error('tapedeck: @mswjs/interceptors applied, but its request source is not active: this version is not one tapedeck knows; upgrade tapedeck');
+  }
+  // Every scope re-checks: a user's msw server may have started (or restarted) since the last one.
+  keepLast(source);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--state.refs > 0) return;
+    source.removeListener('request', onRequest);
+    state.owner?.dispose();
+    state.owner = undefined;
+  };
+}
+
+function holdPatches(interceptors: PatchLayer): () => Promise<void> {
   const state: Held = (held ??= { refs: 0, joined: new Set() });
   // Every scope re-checks: a user's msw server may have started (or restarted) since the last one.
   listen(interceptors, state.joined);
@@ -238,7 +361,7 @@ function hold(interceptors: Loaded): () => Promise<void> {
 
 type Registry = Record<symbol, Interceptor | undefined>;
 
-function pool(interceptors: Loaded): Pool {
+function pool(interceptors: PatchLayer): Pool {
   const host = interceptors.host as unknown as { [POOL]?: Pool };
   return (host[POOL] ??= { interceptors: new Map(), surface: [], joinedByOthers: false });
 }
@@ -261,15 +384,17 @@ function anchor(host: typeof globalThis, symbol: symbol, interceptor: Intercepto
   });
 }
 
-function keepLast(interceptor: Interceptor): void {
-  const { emitter } = interceptor;
+/** Moves tapedeck's listener after every other listener of an interceptor (patches) or the source (sockets). */
+function keepLast(target: Interceptor | RequestSource): void {
+  const emitter = 'emitter' in target ? target.emitter : target;
   if (emitter.listeners('request').at(-1) === onRequest) return;
   emitter.removeListener('request', onRequest);
-  emitter.addListener('request', onRequest);
+  if ('addListener' in emitter) emitter.addListener('request', onRequest);
+  else emitter.on('request', onRequest);
 }
 
 /** Puts tapedeck's listener, last, on the interceptor of every kind, applying tapedeck's own if none is. */
-function listen(interceptors: Loaded, joined: Set<Interceptor>): void {
+function listen(interceptors: PatchLayer, joined: Set<Interceptor>): void {
   const registry = interceptors.host as unknown as Registry;
   const own = pool(interceptors);
   let patched = false;
@@ -305,7 +430,7 @@ function listen(interceptors: Loaded, joined: Set<Interceptor>): void {
  * them. Patches a user's msw server still listens to, or that something has patched on top of since,
  * stay for now (undoing them would undo that too); the next scope or release picks them up again.
  */
-function unlisten(interceptors: Loaded, joined: Set<Interceptor>): void {
+function unlisten(interceptors: PatchLayer, joined: Set<Interceptor>): void {
   for (const registered of joined) registered.emitter.removeListener('request', onRequest);
   joined.clear();
   const registry = interceptors.host as unknown as Registry;

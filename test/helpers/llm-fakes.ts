@@ -1,4 +1,5 @@
-// Loopback fakes of the OpenAI and Anthropic wire formats, so the real SDKs can be pointed at them.
+// Loopback fakes of the OpenAI (chat completions, Responses), Anthropic and Gemini wire formats, so the
+// real SDKs can be pointed at them (tapedeck's own tests, and the compatibility matrix in scripts/compat).
 import { startServer, type LoopbackServer } from './server.js';
 
 const sse = (res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -8,6 +9,7 @@ const pause = () => new Promise((r) => setTimeout(r, 2));
 export function startOpenAIFake(options: { pieces?: () => string[] } = {}): Promise<LoopbackServer> {
   let n = 0;
   return startServer(async (req, res, body) => {
+    if (req.url === '/v1/responses') return void responses(res, body, ++n);
     if (req.url !== '/v1/chat/completions') {
       res.statusCode = 404;
       return void res.end('{}');
@@ -33,6 +35,46 @@ export function startOpenAIFake(options: { pieces?: () => string[] } = {}): Prom
   });
 }
 
+/** OpenAI's Responses API, non-streamed: echoes the input. */
+function responses(res: import('node:http').ServerResponse, body: string, n: number): void {
+  const request = JSON.parse(body) as { model: string; input: unknown };
+  const text = `You said: ${typeof request.input === 'string' ? request.input : JSON.stringify(request.input)}`;
+  res.setHeader('content-type', 'application/json');
+  res.end(
+    JSON.stringify({
+      id: `resp_${n}`,
+      object: 'response',
+      created_at: Math.floor(Date.now() / 1000),
+      status: 'completed',
+      model: request.model,
+      output: [{ type: 'message', id: `msg_${n}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }],
+      usage: { input_tokens: 5, input_tokens_details: { cached_tokens: 0 }, output_tokens: 6, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 11 },
+    }),
+  );
+}
+
+/** Gemini's `models/<model>:generateContent` (as @google/genai calls it): echoes the last text part. */
+export function startGeminiEchoFake(): Promise<LoopbackServer> {
+  return startServer(async (req, res, body) => {
+    const model = /\/models\/([^/:]+):generateContent$/.exec(req.url ?? '')?.[1];
+    if (model === undefined) {
+      res.statusCode = 404;
+      return void res.end('{}');
+    }
+    const request = JSON.parse(body) as { contents?: Array<{ parts?: Array<{ text?: string }> }> };
+    const said = request.contents?.at(-1)?.parts?.at(-1)?.text ?? '';
+    res.setHeader('content-type', 'application/json');
+    res.end(
+      JSON.stringify({
+        candidates: [{ content: { role: 'model', parts: [{ text: `You said: ${said}` }] }, finishReason: 'STOP', index: 0 }],
+        usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 5, totalTokenCount: 9 },
+        modelVersion: model,
+      }),
+    );
+  });
+}
+
+/** With `tools` in a streamed request, the answer is a `tool_use` block of the first tool, `{ city: 'SFO' }`. */
 export function startAnthropicFake(): Promise<LoopbackServer> {
   let n = 0;
   return startServer(async (req, res, body) => {
@@ -40,7 +82,7 @@ export function startAnthropicFake(): Promise<LoopbackServer> {
       res.statusCode = 404;
       return void res.end('{}');
     }
-    const request = JSON.parse(body) as { stream?: boolean; model: string };
+    const request = JSON.parse(body) as { stream?: boolean; model: string; tools?: Array<{ name: string }> };
     const id = `msg_${++n}_${Date.now()}`;
     const message = { id, type: 'message', role: 'assistant', model: request.model, stop_sequence: null };
     if (request.stream) {
@@ -50,6 +92,15 @@ export function startAnthropicFake(): Promise<LoopbackServer> {
         await pause();
       };
       await send('message_start', { message: { ...message, content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } } });
+      const tool = request.tools?.[0];
+      if (tool !== undefined) {
+        await send('content_block_start', { index: 0, content_block: { type: 'tool_use', id: `toolu_${n}`, name: tool.name, input: {} } });
+        for (const partial_json of ['{"city"', ': "SFO"}']) await send('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json } });
+        await send('content_block_stop', { index: 0 });
+        await send('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 9 } });
+        await send('message_stop', {});
+        return void res.end();
+      }
       await send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
       await send('ping', {});
       for (const text of ['Hello', ' from', ' Claude']) await send('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
