@@ -1,5 +1,7 @@
 // Sealed replay (DESIGN section 10, issue [sealed]) under real vitest and real jest child processes: each
 // case of the issue, run as a user's project would, with a loopback server that counts what reached it.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, test, beforeAll, afterAll } from 'vitest';
 import { copyFixture, runRunner, startServer, type FixtureServer, type Project, type Runner } from './harness.js';
 import { callsOf, cassettePath, expectStatuses, message, weather } from './scenarios.js';
@@ -36,6 +38,30 @@ describe.each<[Runner, 'vitest-project' | 'jest-project']>([
     expect(message(recording, 'early-client.test.ts :: asks a model through an early client')).toContain('tapedeck: network-unrecorded');
     expect(server.hits.length).toBe(before);
     expect(await written('early-client.test.ts')).toEqual({});
+  });
+
+  test('interception that cannot be set up (msw 3 on a Node it does not support) fails with http-unavailable and the fix, never a live call', async () => {
+    // A project with msw 3 whose interceptors need a newer Node than this one.
+    const msw = join(project.dir, 'node_modules', 'msw');
+    const interceptors = join(msw, 'node_modules', '@mswjs', 'interceptors');
+    await mkdir(interceptors, { recursive: true });
+    await writeFile(join(msw, 'package.json'), '{"name":"msw","version":"3.0.5"}');
+    await writeFile(join(interceptors, 'package.json'), '{"name":"@mswjs/interceptors","version":"0.45.12","main":"index.js","engines":{"node":">=99"}}');
+    await writeFile(join(interceptors, 'index.js'), '');
+    try {
+      const before = server.hits.length;
+      for (const env of [{ CI: 'true' }, {}]) {
+        const result = await run(['plain-fetch.test.ts'], env);
+        const failure = message(result, 'plain-fetch.test.ts :: fetches the weather');
+        expect(failure).toContain(`tapedeck: http-unavailable: a connection to 127.0.0.1:${server.port} was refused: HTTP cannot be taped here`);
+        expect(failure).toContain('needs Node >=99');
+        expect(failure).toContain('use msw 2.x on this Node');
+      }
+      expect(server.hits.length).toBe(before);
+      expect(await written('plain-fetch.test.ts')).toEqual({});
+    } finally {
+      await rm(msw, { recursive: true, force: true });
+    }
   });
 
   test('a worker thread started by a replaying test cannot reach the server either', async () => {
