@@ -5,7 +5,7 @@ import { attachToUserServer } from './msw-server.js';
 import { pathToFileURL } from 'node:url';
 import { explainLoadError, locateInterceptors, nativeRequire, type InterceptorsPackage, type Unavailable } from './native.js';
 import { answer, unmark } from './route.js';
-import { setHttpUnavailable } from './seal.js';
+import { holdSocketInterception, setHttpUnavailable } from './seal.js';
 
 // tapedeck intercepts through @mswjs/interceptors, the layer msw itself is built on, with one `request`
 // listener: the same patches of node:http, XMLHttpRequest and fetch as msw/node, without msw's handler
@@ -312,6 +312,7 @@ function holdSource(layer: SocketLayer): () => Promise<void> {
     const owner = new layer.http();
     owner.apply();
     state.owner = owner;
+    holdSocketInterception(1);
   }
   const source = layer.source();
   if (source === undefined || source.readyState !== 'ACTIVE') {
@@ -328,6 +329,7 @@ function holdSource(layer: SocketLayer): () => Promise<void> {
     source.removeListener('request', onRequest);
     state.owner?.dispose();
     state.owner = undefined;
+    holdSocketInterception(-1);
   };
 }
 

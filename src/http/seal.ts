@@ -243,7 +243,10 @@ export function allowedHost(target: ConnectTarget, hosts: readonly HostMatcher[]
  */
 export function sessionGuard(lookup: () => CassetteSession | undefined = currentSession): ConnectGuard {
   return (target, socket) => {
-    if (inLiveCall()) return undefined;
+    // Socket-level interception (msw 3's @mswjs/interceptors 0.45) sees every connection itself: HTTP from
+    // a scope reaches tapedeck's listener whatever made it, and this wrapper cannot tell its own mocked
+    // connects from real ones there. (Non-HTTP TCP is then not refused: a limit in the README.)
+    if (socketInterception > 0 || inLiveCall()) return undefined;
     const session = lookup();
     if (session === undefined) return undefined;
     if (allowedHost(target, session.options.passthrough)) return undefined;
@@ -252,6 +255,15 @@ export function sessionGuard(lookup: () => CassetteSession | undefined = current
 }
 
 let httpUnavailableReason: string | undefined;
+let socketInterception = 0;
+
+/**
+ * Tells the seal that socket-level interception is held (`+1`) or released (`-1`): while it is, the
+ * interception layer itself sees every connection, and the seal leaves connections to it.
+ */
+export function holdSocketInterception(delta: 1 | -1): void {
+  socketInterception = Math.max(0, socketInterception + delta);
+}
 
 /**
  * Tells the seal that HTTP interception could not be established here (`reason`: what is missing and

@@ -50,7 +50,7 @@ describe.each<[Runner, 'vitest-project' | 'jest-project']>([
     await writeFile(join(interceptors, 'index.js'), '');
     try {
       const before = server.hits.length;
-      for (const env of [{ CI: 'true' }, {}]) {
+      for (const env of [{ CI: 'true' }, {}] as Array<Record<string, string>>) {
         const result = await run(['plain-fetch.test.ts'], env);
         const failure = message(result, 'plain-fetch.test.ts :: fetches the weather');
         expect(failure).toContain(`tapedeck: http-unavailable: a connection to 127.0.0.1:${server.port} was refused: HTTP cannot be taped here`);
