@@ -3,9 +3,13 @@ import type { HeapResult, IoRow } from './cassette-io.js';
 import type { HashRow } from './hash.js';
 import type { HttpRow } from './http.js';
 import type { McpRow } from './mcp.js';
+import type { OpenAIRow } from './openai.js';
+import type { OpenAISuiteRow } from './openai-suite.js';
 import type { ImportRow, SuiteRow } from './suite.js';
 
 export interface Target {
+  /** The issue whose target this is: 6 (replay against recording peers) or 17 (against hand-written mocks). */
+  issue: 6 | 17;
   target: string;
   measured: string;
   met: boolean;
@@ -23,6 +27,8 @@ export interface BenchResults {
   suite: SuiteRow[];
   imports: ImportRow[];
   mcp: McpRow[];
+  openai: OpenAIRow[];
+  openaiSuite: OpenAISuiteRow[];
   targets: Target[];
 }
 
@@ -30,9 +36,45 @@ const x = (n: number) => `${n.toFixed(2)}x`;
 const us = (n: number) => n.toFixed(0);
 const kb = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`);
 
-/** Each target of issue 6 that this run measured, with the numbers that decide it. */
+/** Each target of issues 6 and 17 that this run measured, with the numbers that decide it. */
 export function evaluateTargets(r: BenchResults): Target[] {
-  const out: Target[] = [];
+  return [...issue6Targets(r).map((t) => ({ issue: 6 as const, ...t })), ...issue17Targets(r).map((t) => ({ issue: 17 as const, ...t }))];
+}
+
+function issue17Targets(r: BenchResults): Array<Omit<Target, 'issue'>> {
+  const out: Array<Omit<Target, 'issue'>> = [];
+  const suite = (v: string) => r.openaiSuite.find((s) => s.variant === v);
+  const [hand, td, msw] = [suite('hand'), suite('tapedeck'), suite('msw')];
+  if (hand && td && msw) {
+    const shape = `${td.files} files x ${td.tests} tests x ${td.calls} openai calls`;
+    out.push({
+      target: `suite (${shape}), vitest wall: replay ≤ 1.10x the hand-written mock, and below msw static handlers`,
+      measured: `${td.ms.toFixed(0)} vs ${hand.ms.toFixed(0)} ms = ${x(td.ratio)} (msw ${x(msw.ratio)})`,
+      met: td.ratio <= 1.1 && td.ms < msw.ms,
+    });
+    out.push({
+      target: `per test, cold (tests 2-${td.tests} of a fresh worker): scope + ${td.calls} SDK calls ≤ 1.5x the mock`,
+      measured: `${td.coldTestMs.toFixed(2)} vs ${hand.coldTestMs.toFixed(2)} ms = ${x(td.coldTestRatio)} (msw ${x(msw.coldTestRatio)})`,
+      met: td.coldTestRatio <= 1.5,
+    });
+  }
+  const td17 = r.imports.find((i) => i.what === 'tapedeck');
+  if (td17) out.push({ target: 'per file: import tapedeck/vitest + start interception ≤ +30 ms over an empty test file', measured: `+${td17.ms.toFixed(0)} ms`, met: td17.ms <= 30 });
+  const call = (id: string) => r.openai.find((o) => o.id === id);
+  const [replay, floor, unsealed] = [call('tapedeck'), call('floor'), call('tapedeck-unsealed')];
+  if (replay && floor) {
+    out.push({ target: 'per call, warm: openai chat.completions.create replay ≤ 2.5x the hand mock', measured: `${us(replay.median)} µs = ${x(replay.ratio)} (bare interceptors floor: ${x(floor.ratio)})`, met: replay.ratio <= 2.5 });
+  }
+  if (replay && unsealed) {
+    out.push({ target: 'per call: the network seal adds ≤ 5% to a replayed openai call', measured: `${us(replay.median)} vs ${us(unsealed.median)} µs unsealed = ${x(replay.median / unsealed.median)}`, met: replay.median / unsealed.median <= 1.05 });
+  }
+  const big = [...r.io].sort((a, b) => b.entries - a.entries)[0];
+  if (big) out.push({ target: `load ${big.entries.toLocaleString('en-US')} entries ≤ 2x readFile + JSON.parse`, measured: `${x(big.loadRatio)}`, met: big.loadRatio <= 2 });
+  return out;
+}
+
+function issue6Targets(r: BenchResults): Array<Omit<Target, 'issue'>> {
+  const out: Array<Omit<Target, 'issue'>> = [];
   const row = (id: string, client: 'fetch' | 'http') => r.http.find((h) => h.id === id && h.client === client);
   const largest = r.http.filter((h) => /^tapedeck-\d+$/.test(h.id)).map((h) => Number(h.id.slice('tapedeck-'.length)));
   const mid = largest.includes(1000) ? 1000 : Math.max(...largest.filter((n) => n > 1), 1);
@@ -171,8 +213,24 @@ export function renderMarkdown(r: BenchResults): string {
         table(['what', 'n', 'tapedeck replay', 'live stdio server', 'replay is faster by'], r.mcp.map((m) => [label[m.what], String(m.n), m.replayMs.toFixed(3), m.liveMs.toFixed(3), x(m.speedup)])),
     );
   }
-  if (r.targets.length > 0) {
-    parts.push(`## Targets (issue 6)\n\n` + table(['target', 'measured', 'met'], r.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
+  if (r.openai.length > 0) {
+    parts.push(
+      `## 7. One warm openai \`chat.completions.create\` (the real SDK, sequential)\n\nµs per call, median and p95 of ${r.openai[0]!.n} calls per variant; ratio = median / the hand-written mock's median.\n\n` +
+        table(['variant', 'median', 'p95', 'ratio'], r.openai.map((o) => [o.label, us(o.median), us(o.p95), x(o.ratio)])),
+    );
+  }
+  if (r.openaiSuite.length > 0) {
+    const first = r.openaiSuite[0]!;
+    const label = { hand: 'hand-written mock (fetch option)', tapedeck: 'tapedeck replay (CI=true)', msw: 'msw static handlers' };
+    parts.push(
+      `## 8. Suite: ${first.files} files x ${first.tests} tests x ${first.calls} openai calls, \`vitest run\` as a child process\n\n` +
+        `Wall ms, median of ${first.runs.length} runs interleaved with the order rotated; per test = one test's body (scope + calls) in ms, tests 2-${first.tests} of each file's fresh worker, mean per file, median over files and runs. Ratios to the hand-written mock.\n\n` +
+        table(['variant', 'wall ms', 'ratio', 'per test ms', 'ratio'], r.openaiSuite.map((s) => [label[s.variant], s.ms.toFixed(0), x(s.ratio), s.coldTestMs.toFixed(2), x(s.coldTestRatio)])),
+    );
+  }
+  for (const issue of [6, 17] as const) {
+    const targets = r.targets.filter((t) => t.issue === issue);
+    if (targets.length > 0) parts.push(`## Targets (issue ${issue})\n\n` + table(['target', 'measured', 'met'], targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
   }
   return `${parts.join('\n\n')}\n`;
 }
