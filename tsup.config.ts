@@ -20,6 +20,8 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   sourcemap: false,
+  // src/zod-runtime.ts resolves zod from `import.meta.url`: the CommonJS build needs it shimmed.
+  shims: true,
   // ci-info's catalogue is bundled: its JSON would otherwise need an import attribute in the ESM build.
   noExternal: ['ci-info'],
   external: ['msw', 'msw/node', /^@mswjs\/interceptors/, 'vitest', '@jest/globals'],
