@@ -59,7 +59,13 @@ function issue17Targets(r: BenchResults): Array<Omit<Target, 'issue'>> {
     });
   }
   const td17 = r.imports.find((i) => i.what === 'tapedeck');
-  if (td17) out.push({ target: 'per file: import tapedeck/vitest + start interception ≤ +30 ms over an empty test file', measured: `+${td17.ms.toFixed(0)} ms`, met: td17.ms <= 30 });
+  if (td17) {
+    out.push({
+      target: 'per file: import tapedeck/vitest + start interception ≤ +30 ms over an empty test file',
+      measured: `+${td17.ms.toFixed(0)} ms wall, ${td17.cpuMs.toFixed(0)} ms CPU`,
+      met: td17.ms <= 30,
+    });
+  }
   const call = (id: string) => r.openai.find((o) => o.id === id);
   const [replay, floor, unsealed] = [call('tapedeck'), call('floor'), call('tapedeck-unsealed')];
   if (replay && floor) {
@@ -69,7 +75,13 @@ function issue17Targets(r: BenchResults): Array<Omit<Target, 'issue'>> {
     out.push({ target: 'per call: the network seal adds ≤ 5% to a replayed openai call', measured: `${us(replay.median)} vs ${us(unsealed.median)} µs unsealed = ${x(replay.median / unsealed.median)}`, met: replay.median / unsealed.median <= 1.05 });
   }
   const big = [...r.io].sort((a, b) => b.entries - a.entries)[0];
-  if (big) out.push({ target: `load ${big.entries.toLocaleString('en-US')} entries ≤ 2x readFile + JSON.parse`, measured: `${x(big.loadRatio)}`, met: big.loadRatio <= 2 });
+  if (big) {
+    out.push({
+      target: `a replaying test's load of ${big.entries.toLocaleString('en-US')} entries ≤ 2x readFile + JSON.parse`,
+      measured: `${big.sessionLoadMs.toFixed(1)} vs ${big.readParseMs.toFixed(1)} ms = ${x(big.sessionLoadRatio)} (ToolCallCassette.load, every hash at load: ${x(big.loadRatio)})`,
+      met: big.sessionLoadRatio <= 2,
+    });
+  }
   return out;
 }
 
@@ -166,15 +178,17 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (r.io.length > 0) {
     parts.push(
-      `## 4. Cassette load and save\n\nLoad = read + parse + zod + hash verification + index (\`ToolCallCassette.load\`); stable write = stable text + lock + temp file + fsync + rename + directory fsync (\`saveAtomic\`); save = a secret scan of every string, then the stable write (\`cassette.save\`); plain write = \`writeFile(JSON.stringify(data, null, 2))\`. ms, median.\n\n` +
+      `## 4. Cassette load and save\n\nLoad = read + parse + validation + hash verification of every entry + index (\`ToolCallCassette.load\`); test's load = the same with each entry's hash checked on its first use (what a replaying test's session does); stable write = stable text + lock + temp file + fsync + rename + directory fsync (\`saveAtomic\`); save = a secret scan of every string, then the stable write (\`cassette.save\`); plain write = \`writeFile(JSON.stringify(data, null, 2))\`. ms, median.\n\n` +
         table(
-          ['entries', 'file', 'readFile + JSON.parse', 'load', 'ratio', 'plain write', 'stable write', 'ratio', 'save (+ secret scan)', 'ratio'],
+          ['entries', 'file', 'readFile + JSON.parse', 'load', 'ratio', "test's load", 'ratio', 'plain write', 'stable write', 'ratio', 'save (+ secret scan)', 'ratio'],
           r.io.map((i) => [
             i.entries.toLocaleString('en-US'),
             kb(i.fileBytes),
             i.readParseMs.toFixed(1),
             i.loadMs.toFixed(1),
             x(i.loadRatio),
+            i.sessionLoadMs.toFixed(1),
+            x(i.sessionLoadRatio),
             i.plainWriteMs.toFixed(1),
             i.stableWriteMs.toFixed(1),
             x(i.stableWriteRatio),
@@ -202,7 +216,13 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.imports.length > 0) {
     parts.push(
       `Per test file (vitest, each file in its own process, median of ${r.imports[0]!.files} files): ` +
-        r.imports.map((i) => (i.what === 'msw' ? `import msw + msw/node, setupServer, listen: ${i.ms.toFixed(0)} ms` : `import tapedeck/vitest + start interception (msw's interceptors, not msw): ${i.ms.toFixed(0)} ms`)).join('; ') +
+        r.imports
+          .map((i) =>
+            i.what === 'msw'
+              ? `import msw + msw/node, setupServer, listen: ${i.ms.toFixed(0)} ms (${i.cpuMs.toFixed(0)} ms CPU)`
+              : `import tapedeck/vitest + start interception (msw's interceptors, not msw): ${i.ms.toFixed(0)} ms (${i.cpuMs.toFixed(0)} ms CPU)`,
+          )
+          .join('; ') +
         '.',
     );
   }
