@@ -1,6 +1,8 @@
 // One OpenAI variant, in its own process: sequential warm `chat.completions.create` calls with the real
 // openai SDK, printing the time of each (µs). Run by bench/openai.ts; usage:
 // node --import tsx bench/openai-worker.ts '<OpenAIWorkerInput JSON>'.
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { input, reply } from './lib/child.js';
@@ -21,6 +23,8 @@ export interface OpenAIWorkerInput {
   cassette: string;
   warmup: number;
   iterations: number;
+  /** Write a CPU profile of the measured calls only (not start-up or warm-up) to this file. */
+  profile?: string;
 }
 
 export interface OpenAIWorkerOutput {
@@ -80,8 +84,16 @@ const samples: number[] = [];
 let wrong = 0;
 let firstWrong: string | undefined;
 const expected = chatCompletion.choices[0]!.message.content;
+let profiler: Session | undefined;
 await scope(async () => {
   for (let n = 0; n < total; n++) {
+    if (n === spec.warmup && spec.profile !== undefined) {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 50 });
+      await profiler.post('Profiler.start');
+    }
     const start = performance.now();
     const completion = await client.chat.completions.create(chatRequest);
     const us = (performance.now() - start) * 1000;
@@ -93,5 +105,10 @@ await scope(async () => {
     if (n >= spec.warmup) samples.push(us);
   }
 });
+if (profiler !== undefined) {
+  const { profile } = await profiler.post('Profiler.stop');
+  await writeFile(spec.profile!, JSON.stringify(profile));
+  profiler.disconnect();
+}
 await close();
 reply({ samples, wrong, ...(firstWrong === undefined ? {} : { firstWrong }) } satisfies OpenAIWorkerOutput);
