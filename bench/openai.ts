@@ -41,7 +41,9 @@ export async function openaiSection(options: { rounds: number; warmup: number; i
     const hits = new Map<string, number>();
     for (let round = 0; round < options.rounds; round++) {
       const offset = Math.floor((round * variants.length) / options.rounds);
-      for (const [id] of [...variants.slice(offset), ...variants.slice(0, offset)]) {
+      // Rotated, and reversed every other round: no variant always runs right after the same neighbour.
+      const rotated = [...variants.slice(offset), ...variants.slice(0, offset)];
+      for (const [id] of round % 2 === 1 ? rotated.reverse() : rotated) {
         const before = server.hits();
         const out = await runChild<OpenAIWorkerOutput>('openai-worker.ts', { ...base, variant: id } satisfies OpenAIWorkerInput);
         if (out.wrong > 0) throw new Error(`openai ${id}: ${out.wrong} calls got a wrong answer; ${out.firstWrong}`);
