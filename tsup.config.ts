@@ -20,9 +20,9 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   sourcemap: false,
+  // src/zod-runtime.ts and src/http/native.ts resolve dependencies from import.meta.url, the CJS build too.
+  shims: true,
   // ci-info's catalogue is bundled: its JSON would otherwise need an import attribute in the ESM build.
   noExternal: ['ci-info'],
-  // src/http/native.ts finds tapedeck's own dependencies from import.meta.url, in the CommonJS build too.
-  shims: true,
   external: ['msw', 'msw/node', /^@mswjs\/interceptors/, 'vitest', '@jest/globals'],
 });

@@ -15,6 +15,9 @@ export interface IoRow {
   readParseMs: number;
   loadMs: number;
   loadRatio: number;
+  /** A replaying test's load (`verify: 'on-use'`: args hashes checked on each entry's first use). */
+  sessionLoadMs: number;
+  sessionLoadRatio: number;
   plainWriteMs: number;
   /** The stable crash-safe write: sorted text, lock, temp file, fsync, rename. */
   stableWriteMs: number;

@@ -3,9 +3,13 @@ import type { HeapResult, IoRow } from './cassette-io.js';
 import type { HashRow } from './hash.js';
 import type { HttpRow } from './http.js';
 import type { McpRow } from './mcp.js';
+import type { OpenAIRow } from './openai.js';
+import type { OpenAISuiteRow } from './openai-suite.js';
 import type { ImportRow, SuiteRow } from './suite.js';
 
 export interface Target {
+  /** The issue whose target this is: 6 (replay against recording peers) or 17 (against hand-written mocks). */
+  issue: 6 | 17;
   target: string;
   measured: string;
   met: boolean;
@@ -25,6 +29,8 @@ export interface BenchResults {
   suite: SuiteRow[];
   imports: ImportRow[];
   mcp: McpRow[];
+  openai: OpenAIRow[];
+  openaiSuite: OpenAISuiteRow[];
   targets: Target[];
 }
 
@@ -32,9 +38,56 @@ const x = (n: number) => `${n.toFixed(2)}x`;
 const us = (n: number) => n.toFixed(0);
 const kb = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`);
 
+/** A target before it is tagged with its issue. */
+type Untagged = Omit<Target, 'issue'>;
+
+function issue17Targets(r: BenchResults): Untagged[] {
+  const out: Untagged[] = [];
+  const suite = (v: string) => r.openaiSuite.find((s) => s.variant === v);
+  const [hand, td, msw] = [suite('hand'), suite('tapedeck'), suite('msw')];
+  if (hand && td && msw) {
+    const shape = `${td.files} files x ${td.tests} tests x ${td.calls} openai calls`;
+    out.push({
+      target: `suite (${shape}), vitest wall: replay ≤ 1.10x the hand-written mock, and below msw static handlers`,
+      measured: `${td.ms.toFixed(0)} vs ${hand.ms.toFixed(0)} ms = ${x(td.ratio)} (msw ${x(msw.ratio)})`,
+      met: td.ratio <= 1.1 && td.ms < msw.ms,
+    });
+    out.push({
+      target: `per test, cold (tests 2-${td.tests} of a fresh worker): scope + ${td.calls} SDK calls ≤ 1.5x the mock`,
+      measured: `${td.coldTestMs.toFixed(2)} vs ${hand.coldTestMs.toFixed(2)} ms = ${x(td.coldTestRatio)} (msw ${x(msw.coldTestRatio)})`,
+      met: td.coldTestRatio <= 1.5,
+    });
+  }
+  const td17 = r.imports.find((i) => i.what === 'tapedeck');
+  if (td17) {
+    out.push({
+      target: 'per file: import tapedeck/vitest + start interception ≤ +30 ms over an empty test file',
+      measured: `+${td17.ms.toFixed(0)} ms wall, ${td17.cpuMs.toFixed(0)} ms CPU`,
+      met: td17.ms <= 30,
+    });
+  }
+  const call = (id: string) => r.openai.find((o) => o.id === id);
+  const [replay, floor, unsealed] = [call('tapedeck'), call('floor'), call('tapedeck-unsealed')];
+  if (replay && floor) {
+    out.push({ target: 'per call, warm: openai chat.completions.create replay ≤ 2.5x the hand mock', measured: `${us(replay.median)} µs = ${x(replay.ratio)} (bare interceptors floor: ${x(floor.ratio)})`, met: replay.ratio <= 2.5 });
+  }
+  if (replay && unsealed) {
+    out.push({ target: 'per call: the network seal adds ≤ 5% to a replayed openai call', measured: `${us(replay.median)} vs ${us(unsealed.median)} µs unsealed = ${x(replay.median / unsealed.median)}`, met: replay.median / unsealed.median <= 1.05 });
+  }
+  const big = [...r.io].sort((a, b) => b.entries - a.entries)[0];
+  if (big) {
+    out.push({
+      target: `a replaying test's load of ${big.entries.toLocaleString('en-US')} entries ≤ 2x readFile + JSON.parse`,
+      measured: `${big.sessionLoadMs.toFixed(1)} vs ${big.readParseMs.toFixed(1)} ms = ${x(big.sessionLoadRatio)} (ToolCallCassette.load, every hash at load: ${x(big.loadRatio)})`,
+      met: big.sessionLoadRatio <= 2,
+    });
+  }
+  return out;
+}
+
 /** The HTTP targets of one generation's rows (`prefix` names the generation). */
-function httpTargets(rows: HttpRow[], prefix: string): Target[] {
-  const out: Target[] = [];
+function httpTargets(rows: HttpRow[], prefix: string): Untagged[] {
+  const out: Untagged[] = [];
   const row = (id: string, client: 'fetch' | 'http') => rows.find((h) => h.id === id && h.client === client);
   const largest = rows.filter((h) => /^tapedeck-\d+$/.test(h.id)).map((h) => Number(h.id.slice('tapedeck-'.length)));
   const mid = largest.includes(1000) ? 1000 : Math.max(...largest.filter((n) => n > 1), 1);
@@ -61,9 +114,13 @@ function httpTargets(rows: HttpRow[], prefix: string): Target[] {
   return out.map((t) => ({ ...t, target: `${prefix}${t.target}` }));
 }
 
-/** Each target of issue 6 that this run measured, with the numbers that decide it (HTTP: per generation). */
+/** Each target of issues 6 and 17 that this run measured, with the numbers that decide it (HTTP: per generation). */
 export function evaluateTargets(r: BenchResults): Target[] {
-  const out: Target[] = [...httpTargets(r.http, '')];
+  return [...issue6Targets(r).map((t) => ({ issue: 6 as const, ...t })), ...issue17Targets(r).map((t) => ({ issue: 17 as const, ...t }))];
+}
+
+function issue6Targets(r: BenchResults): Untagged[] {
+  const out: Untagged[] = [...httpTargets(r.http, '')];
   if (r.httpNext !== undefined) out.push(...httpTargets(r.httpNext.rows, `${r.httpNext.label}: `));
   const small = r.hash[0];
   if (small) out.push({ target: `argsHash ≤ 2.5x JSON.stringify + sha256 at ~200 B`, measured: `${small.argsHashUs.toFixed(2)} vs ${small.stringifyShaUs.toFixed(2)} µs at ${small.bytes} B = ${x(small.ratio)}`, met: small.ratio <= 2.5 });
@@ -113,15 +170,17 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (r.io.length > 0) {
     parts.push(
-      `## 4. Cassette load and save\n\nLoad = read + parse + zod + hash verification + index (\`ToolCallCassette.load\`); stable write = stable text + lock + temp file + fsync + rename + directory fsync (\`saveAtomic\`); save = a secret scan of every string, then the stable write (\`cassette.save\`); plain write = \`writeFile(JSON.stringify(data, null, 2))\`. ms, median.\n\n` +
+      `## 4. Cassette load and save\n\nLoad = read + parse + validation + hash verification of every entry + index (\`ToolCallCassette.load\`); test's load = the same with each entry's hash checked on its first use (what a replaying test's session does); stable write = stable text + lock + temp file + fsync + rename + directory fsync (\`saveAtomic\`); save = a secret scan of every string, then the stable write (\`cassette.save\`); plain write = \`writeFile(JSON.stringify(data, null, 2))\`. ms, median.\n\n` +
         table(
-          ['entries', 'file', 'readFile + JSON.parse', 'load', 'ratio', 'plain write', 'stable write', 'ratio', 'save (+ secret scan)', 'ratio'],
+          ['entries', 'file', 'readFile + JSON.parse', 'load', 'ratio', "test's load", 'ratio', 'plain write', 'stable write', 'ratio', 'save (+ secret scan)', 'ratio'],
           r.io.map((i) => [
             i.entries.toLocaleString('en-US'),
             kb(i.fileBytes),
             i.readParseMs.toFixed(1),
             i.loadMs.toFixed(1),
             x(i.loadRatio),
+            i.sessionLoadMs.toFixed(1),
+            x(i.sessionLoadRatio),
             i.plainWriteMs.toFixed(1),
             i.stableWriteMs.toFixed(1),
             x(i.stableWriteRatio),
@@ -149,7 +208,13 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.imports.length > 0) {
     parts.push(
       `Per test file (vitest, each file in its own process, median of ${r.imports[0]!.files} files): ` +
-        r.imports.map((i) => (i.what === 'msw' ? `import msw + msw/node, setupServer, listen: ${i.ms.toFixed(0)} ms` : `import tapedeck/vitest + start interception (msw's interceptors, not msw): ${i.ms.toFixed(0)} ms`)).join('; ') +
+        r.imports
+          .map((i) =>
+            i.what === 'msw'
+              ? `import msw + msw/node, setupServer, listen: ${i.ms.toFixed(0)} ms (${i.cpuMs.toFixed(0)} ms CPU)`
+              : `import tapedeck/vitest + start interception (msw's interceptors, not msw): ${i.ms.toFixed(0)} ms (${i.cpuMs.toFixed(0)} ms CPU)`,
+          )
+          .join('; ') +
         '.',
     );
   }
@@ -160,8 +225,24 @@ export function renderMarkdown(r: BenchResults): string {
         table(['what', 'n', 'tapedeck replay', 'live stdio server', 'replay is faster by'], r.mcp.map((m) => [label[m.what], String(m.n), m.replayMs.toFixed(3), m.liveMs.toFixed(3), x(m.speedup)])),
     );
   }
-  if (r.targets.length > 0) {
-    parts.push(`## Targets (issue 6)\n\n` + table(['target', 'measured', 'met'], r.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
+  if (r.openai.length > 0) {
+    parts.push(
+      `## 7. One warm openai \`chat.completions.create\` (the real SDK, sequential)\n\nµs per call, median and p95 of ${r.openai[0]!.n} calls per variant; ratio = median / the hand-written mock's median.\n\n` +
+        table(['variant', 'median', 'p95', 'ratio'], r.openai.map((o) => [o.label, us(o.median), us(o.p95), x(o.ratio)])),
+    );
+  }
+  if (r.openaiSuite.length > 0) {
+    const first = r.openaiSuite[0]!;
+    const label = { hand: 'hand-written mock (fetch option)', tapedeck: 'tapedeck replay (CI=true)', msw: 'msw static handlers' };
+    parts.push(
+      `## 8. Suite: ${first.files} files x ${first.tests} tests x ${first.calls} openai calls, \`vitest run\` as a child process\n\n` +
+        `Wall ms, median of ${first.runs.length} runs interleaved with the order rotated; per test = one test's body (scope + calls) in ms, tests 2-${first.tests} of each file's fresh worker, mean per file, median over files and runs. Ratios to the hand-written mock.\n\n` +
+        table(['variant', 'wall ms', 'ratio', 'per test ms', 'ratio'], r.openaiSuite.map((s) => [label[s.variant], s.ms.toFixed(0), x(s.ratio), s.coldTestMs.toFixed(2), x(s.coldTestRatio)])),
+    );
+  }
+  for (const issue of [6, 17] as const) {
+    const targets = r.targets.filter((t) => t.issue === issue);
+    if (targets.length > 0) parts.push(`## Targets (issue ${issue})\n\n` + table(['target', 'measured', 'met'], targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
   }
   return `${parts.join('\n\n')}\n`;
 }

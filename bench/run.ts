@@ -4,7 +4,7 @@
 //
 //   npm run bench                         the whole bench (under 5 minutes on 2 cores)
 //   npm run bench -- --smoke              tiny counts, every code path once (test/bench-smoke.test.ts)
-//   npm run bench -- --only=http,hash     some sections: http, hash, io, suite, import, mcp
+//   npm run bench -- --only=http,hash     some sections: http, hash, io, suite, import, mcp, openai, oa-suite
 //   npm run bench -- --only=http --profile=tapedeck-1000   also write .cpuprofile files of those variants
 //                                         (their measured requests only; --iterations=N for more)
 //   npm run bench -- --only=http --cases=sse   only the HTTP variants whose id matches
@@ -20,6 +20,8 @@ import { hashSection, type HashRow } from './hash.js';
 import { mswNext } from './generation.js';
 import { httpSection, type HttpOptions, type HttpRow } from './http.js';
 import { mcpSection, type McpRow } from './mcp.js';
+import { openaiSection, type OpenAIRow } from './openai.js';
+import { openaiSuiteSection, type OpenAISuiteRow } from './openai-suite.js';
 import { benchDir } from './lib/child.js';
 import { evaluateTargets, renderMarkdown, renderText, type BenchResults } from './report.js';
 import { importSection, suiteSection, type ImportRow, type SuiteRow } from './suite.js';
@@ -27,7 +29,7 @@ import { importSection, suiteSection, type ImportRow, type SuiteRow } from './su
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const smoke = argv.includes('--smoke') || process.env.TAPEDECK_BENCH_SMOKE === '1';
-const sections = new Set((flag('only') ?? 'http,hash,io,suite,import,mcp').split(','));
+const sections = new Set((flag('only') ?? 'http,hash,io,suite,import,mcp,openai,oa-suite').split(','));
 const profile = flag('profile');
 const outDir = resolve(flag('out') ?? (smoke ? join(os.tmpdir(), 'tapedeck-bench-smoke') : join(benchDir, 'results')));
 const log = (line: string) => console.log(line);
@@ -44,7 +46,7 @@ const machine = {
 log(`tapedeck bench${smoke ? ' (smoke: tiny counts, numbers mean nothing)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadBefore.join(' ')}`);
 
 // The suite and import sections run the built package, as users do.
-if (sections.has('suite') || sections.has('import')) ensureDist();
+if (sections.has('suite') || sections.has('import') || sections.has('oa-suite')) ensureDist();
 
 let http: HttpRow[] = [];
 let httpNext: BenchResults['httpNext'];
@@ -54,6 +56,8 @@ let heap: HeapResult | undefined;
 let suite: SuiteRow[] = [];
 let imports: ImportRow[] = [];
 let mcp: McpRow[] = [];
+let openai: OpenAIRow[] = [];
+let openaiSuite: OpenAISuiteRow[] = [];
 
 const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
   const start = Date.now();
@@ -97,10 +101,24 @@ const suiteRun = () =>
   timed('Suite level (vitest, jest)', async () => {
     suite = await suiteSection({ tests: smoke ? 3 : 200, calls: smoke ? 2 : 5, repeat: smoke ? 1 : 3, runners: ['vitest', 'jest'], parallel: smoke, log });
   });
+const openaiRun = () =>
+  timed('openai chat.completions.create per call', async () => {
+    openai = await openaiSection({ rounds: smoke ? 1 : 3, warmup: smoke ? 3 : 150, iterations: smoke ? 10 : 300, log });
+  });
+const openaiSuiteRun = () =>
+  timed('openai suite (vitest)', async () => {
+    openaiSuite = await openaiSuiteSection(smoke ? { files: 2, tests: 3, calls: 2, repeat: 1, log } : { files: 20, tests: 10, calls: 3, repeat: 3, log });
+  });
 const parallel: Array<Promise<void>> = [];
 if (sections.has('http')) parallel.push(next ? httpRun().then(httpNextRun) : httpRun());
 if (sections.has('suite')) parallel.push(smoke ? suiteRun() : parallel.length > 0 ? parallel.pop()!.then(suiteRun) : suiteRun());
+if (smoke) {
+  if (sections.has('openai')) parallel.push(openaiRun());
+  if (sections.has('oa-suite')) parallel.push(openaiSuiteRun());
+}
 await Promise.all(parallel);
+if (!smoke && sections.has('openai')) await openaiRun();
+if (!smoke && sections.has('oa-suite')) await openaiSuiteRun();
 if (sections.has('import')) await timed('Per-file import', async () => void (imports = await importSection(smoke ? 1 : 8)));
 if (sections.has('hash')) await timed('argsHash', async () => void (hash = hashSection(smoke ? 0.02 : 1)));
 if (sections.has('io')) {
@@ -126,6 +144,8 @@ const results: BenchResults = {
   suite,
   imports,
   mcp,
+  openai,
+  openaiSuite,
   targets: [],
 };
 results.targets = evaluateTargets(results);

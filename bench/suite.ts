@@ -27,6 +27,8 @@ export interface ImportRow {
   what: 'msw' | 'tapedeck';
   /** ms per test file, median over files. */
   ms: number;
+  /** CPU ms (user + system) of the same, median over files: what a loaded machine's scheduling does not move. */
+  cpuMs: number;
   files: number;
 }
 
@@ -145,11 +147,13 @@ export async function importSection(files: number): Promise<ImportRow[]> {
   const server = setupServer(http.get('http://127.0.0.1:1/none', () => new Response('')));
   server.listen({ onUnhandledRequest: 'bypass' });
   const ms = performance.now() - start;
+  const cpu = process.cpuUsage(startCpu);
   server.close();`
             : `await import('tapedeck/vitest');
   const { installHttp } = await import('tapedeck');
   const release = await installHttp();
   const ms = performance.now() - start;
+  const cpu = process.cpuUsage(startCpu);
   await release?.();`;
         await writeFile(
           join(project.dir, name),
@@ -157,8 +161,9 @@ export async function importSection(files: number): Promise<ImportRow[]> {
 import { writeFileSync } from 'node:fs';
 test('import', async () => {
   const start = performance.now();
+  const startCpu = process.cpuUsage();
   ${load}
-  writeFileSync(${JSON.stringify(join(out, `${name}.json`))}, JSON.stringify({ ms }));
+  writeFileSync(${JSON.stringify(join(out, `${name}.json`))}, JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000 }));
 });
 `,
         );
@@ -167,11 +172,13 @@ test('import', async () => {
     const result = await runRunner('vitest', project, { files: names, args: ['--no-file-parallelism'] });
     if (result.code !== 0) throw new Error(`import bench failed:\n${result.output.slice(-3000)}`);
     const times: Record<'msw' | 'tapedeck', number[]> = { msw: [], tapedeck: [] };
+    const cpu: Record<'msw' | 'tapedeck', number[]> = { msw: [], tapedeck: [] };
     for (const file of await readdir(out)) {
-      const { ms } = JSON.parse(await readFile(join(out, file), 'utf8')) as { ms: number };
+      const { ms, cpuMs } = JSON.parse(await readFile(join(out, file), 'utf8')) as { ms: number; cpuMs: number };
       times[file.includes('-msw.') ? 'msw' : 'tapedeck'].push(ms);
+      cpu[file.includes('-msw.') ? 'msw' : 'tapedeck'].push(cpuMs);
     }
-    return (['msw', 'tapedeck'] as const).map((what) => ({ what, ms: median(times[what]), files: times[what].length }));
+    return (['msw', 'tapedeck'] as const).map((what) => ({ what, ms: median(times[what]), cpuMs: median(cpu[what]), files: times[what].length }));
   } finally {
     await project.remove();
     await rm(out, { recursive: true, force: true });

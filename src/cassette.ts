@@ -1,5 +1,5 @@
 import { diffJson, formatDifference, preview } from './diff.js';
-import { ReplayError, type NearestCall } from './errors.js';
+import { ReplayError, isReplayError, type NearestCall } from './errors.js';
 import { SCHEMA_VERSION, parseCassetteFile, type CassetteFile, type CassetteMeta, type Entry, type EntryResult } from './format.js';
 import { hashJson, setMember, sha256, toJsonValue, type JsonValue } from './hash.js';
 import { omitPaths } from './json-path.js';
@@ -63,6 +63,8 @@ export class ToolCallCassette {
   #index = new Map<string, number[]>();
   #cursor = new Map<string, number>();
   #used: boolean[] = [];
+  /** Loaded entries whose args hash is not checked yet (1), when loaded with `verify: 'on-use'`. */
+  #unverified: Uint8Array | undefined;
 
   constructor(source?: string) {
     if (source !== undefined) this.source = source;
@@ -136,6 +138,7 @@ export class ToolCallCassette {
     if (list === undefined || next >= list.length) return undefined;
     this.#cursor.set(key, next + 1);
     const index = list[next]!;
+    this.#verifyEntry(index);
     this.#used[index] = true;
     const result = this.#entries[index]!.result;
     return { result: copy ? structuredClone(result) : result, index };
@@ -151,6 +154,13 @@ export class ToolCallCassette {
 
   /** The `cassette-miss` error for a call: what was called, the nearest recordings and how they differ. */
   missError(call: CallKey, context: MissContext = {}): ReplayError {
+    // An entry edited by hand no longer matches its call: that, not the miss, is what to report.
+    try {
+      this.#verifyAll();
+    } catch (error) {
+      if (isReplayError(error)) return error;
+      throw error;
+    }
     const { toolId, args, argsHash } = resolveCall(call);
     const key = keyOf(toolId, argsHash);
     const exhausted = (this.#index.get(key)?.length ?? 0) > 0;
@@ -290,6 +300,7 @@ export class ToolCallCassette {
 
   /** The file content as a view of the live data: only for readers that copy or only read (serialize). */
   #file(): CassetteFile {
+    this.#verifyAll();
     const entries = this.#entries.filter((e) => e.result !== undefined);
     return { ...this.#extra, schemaVersion: SCHEMA_VERSION, meta: this.#meta, entries };
   }
@@ -304,10 +315,14 @@ export class ToolCallCassette {
   }
 
   /**
-   * Builds a cassette from file content, validated with zod (`corrupt-cassette` naming `source` and the
-   * JSON path) and checked entry by entry (`hash-mismatch` when args no longer hash to their key).
+   * Builds a cassette from file content, validated (`corrupt-cassette` naming `source` and the JSON path)
+   * and checked entry by entry (`hash-mismatch` when args no longer hash to their key). With
+   * `verify: 'on-use'` (a replaying test's load) an entry's args are hashed on its first use instead: a
+   * 10,000-entry file loads in the time of its parse, and an edited entry is still refused, when it is
+   * replayed, when a call misses (every entry is checked first: the edit is the likely cause), and before
+   * the cassette is written or exported.
    */
-  static fromJSON(data: unknown, source?: string): ToolCallCassette {
+  static fromJSON(data: unknown, source?: string, options: { verify?: 'on-load' | 'on-use' } = {}): ToolCallCassette {
     const where = source ?? '<memory>';
     const { file, warnings } = parseCassetteFile(data, where);
     const cassette = new ToolCallCassette(source);
@@ -315,26 +330,9 @@ export class ToolCallCassette {
     const { schemaVersion: _version, meta, entries, ...extra } = file;
     cassette.#meta = meta ?? {};
     cassette.#extra = extra;
+    const lazy = options.verify === 'on-use';
     entries.forEach((entry, i) => {
-      let actual: string;
-      try {
-        actual = verifiedHash(entry.args, entry.argsHash);
-      } catch (error) {
-        throw new ReplayError('corrupt-cassette', `tapedeck: ${where}: entries[${i}].args is not canonical JSON: ${(error as Error).message}`, {
-          cassettePath: where,
-          jsonPath: `entries[${i}].args`,
-        });
-      }
-      if (actual !== entry.argsHash) {
-        throw new ReplayError(
-          'hash-mismatch',
-          `tapedeck: ${where}: entries[${i}] (${entry.toolId}) has args that no longer hash to its argsHash.\n` +
-            `  stored argsHash: ${entry.argsHash}\n  args hash to:    ${actual}\n` +
-            `  The args were edited by hand, or the file was merged badly. fix: re-record (RECORD=1), ` +
-            `or set entries[${i}].argsHash to the value above if the edit was intended.`,
-          { cassettePath: where, jsonPath: `entries[${i}].args`, toolId: entry.toolId, argsHash: entry.argsHash },
-        );
-      }
+      if (!lazy) checkArgsHash(entry, i, where);
       const key = keyOf(entry.toolId, entry.argsHash);
       const list = cassette.#index.get(key);
       if (list) list.push(i);
@@ -342,7 +340,22 @@ export class ToolCallCassette {
     });
     cassette.#entries = entries;
     cassette.#used = new Array<boolean>(entries.length).fill(false);
+    if (lazy && entries.length > 0) cassette.#unverified = new Uint8Array(entries.length).fill(1);
     return cassette;
+  }
+
+  /** Checks the args hash of a loaded entry not checked yet (see `fromJSON`'s `verify`). */
+  #verifyEntry(index: number): void {
+    if (this.#unverified?.[index] !== 1) return;
+    checkArgsHash(this.#entries[index]!, index, this.source ?? '<memory>');
+    this.#unverified[index] = 0;
+  }
+
+  /** Checks every loaded entry not checked yet; throws the first `hash-mismatch` (or `corrupt-cassette`). */
+  #verifyAll(): void {
+    if (this.#unverified === undefined) return;
+    for (let i = 0; i < this.#unverified.length; i++) this.#verifyEntry(i);
+    this.#unverified = undefined;
   }
 
   /** Loads a cassette file; `null` when it does not exist. */
@@ -370,8 +383,31 @@ export class ToolCallCassette {
   }
 }
 
+/** Throws `hash-mismatch` when a stored entry's args no longer hash to its argsHash (`corrupt-cassette` when they cannot be hashed). */
+function checkArgsHash(entry: Entry, i: number, where: string): void {
+  let actual: string;
+  try {
+    actual = verifiedHash(entry.args, entry.argsHash);
+  } catch (error) {
+    throw new ReplayError('corrupt-cassette', `tapedeck: ${where}: entries[${i}].args is not canonical JSON: ${(error as Error).message}`, {
+      cassettePath: where,
+      jsonPath: `entries[${i}].args`,
+    });
+  }
+  if (actual !== entry.argsHash) {
+    throw new ReplayError(
+      'hash-mismatch',
+      `tapedeck: ${where}: entries[${i}] (${entry.toolId}) has args that no longer hash to its argsHash.\n` +
+        `  stored argsHash: ${entry.argsHash}\n  args hash to:    ${actual}\n` +
+        `  The args were edited by hand, or the file was merged badly. fix: re-record (RECORD=1), ` +
+        `or set entries[${i}].argsHash to the value above if the edit was intended.`,
+      { cassettePath: where, jsonPath: `entries[${i}].args`, toolId: entry.toolId, argsHash: entry.argsHash },
+    );
+  }
+}
+
 /**
- * The hash a stored entry's args have, for the load-time check against `stored`. tapedeck writes keys
+ * The hash a stored entry's args have, for the check against `stored`. tapedeck writes keys
  * sorted, so the native `JSON.stringify` of parsed args is normally their canonical text already: when it
  * hashes to `stored`, that text is the canonical form the hash was made from (anything else would be a
  * SHA-256 collision), so the args are verified. Otherwise (keys out of order after a hand edit, integer-like

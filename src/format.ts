@@ -1,22 +1,11 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ReplayError } from './errors.js';
 import { MAX_JSON_DEPTH, isJsonObject, nestsDeeperThan } from './hash.js';
 import { formatPath } from './json-path.js';
+import { zod } from './zod-runtime.js';
 
 /** The cassette format this version writes. */
 export const SCHEMA_VERSION = 1;
-
-// Loose objects everywhere: fields written by a newer tapedeck are kept on rewrite (DESIGN section 6).
-const recordedErrorSchema = z.looseObject({
-  name: z.string(),
-  message: z.string(),
-  data: z.unknown().optional(),
-});
-
-const resultSchema = z.discriminatedUnion('ok', [
-  z.looseObject({ ok: z.literal(true), value: z.unknown().optional() }),
-  z.looseObject({ ok: z.literal(false), error: recordedErrorSchema }),
-]);
 
 // A recorded HTTP response (DESIGN section 3), as replay needs it to build a Response: a damaged one is
 // refused on load, naming its path, instead of replaying as a network error that says nothing. Checked by
@@ -87,54 +76,154 @@ function httpResponseProblem(value: unknown): Problem | undefined {
   return undefined;
 }
 
-const entrySchema = z
-  .looseObject({
-    toolId: z.string().min(1),
-    argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256)'),
-    args: z.unknown(),
-    result: resultSchema,
-  })
-  .superRefine((entry, ctx) => {
-    if (!entry.toolId.startsWith('http:') || !entry.result.ok) return;
-    const problem = httpResponseProblem(entry.result.value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: ['result', 'value', ...problem.path] });
+const HASH = /^[0-9a-f]{64}$/;
+const isOptionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const isStringRecord = (v: unknown): v is Record<string, unknown> => isJsonObject(v) && Object.values(v).every((x) => typeof x === 'string');
+
+function acceptedResult(result: unknown): EntryResult | undefined {
+  if (!isJsonObject(result)) return undefined;
+  if (result.ok === true) return { ...result } as EntryResult;
+  if (result.ok !== false) return undefined;
+  const error = result.error;
+  if (!isJsonObject(error) || typeof error.name !== 'string' || typeof error.message !== 'string') return undefined;
+  return { ...result, error: { ...error } } as EntryResult;
+}
+
+function acceptedMeta(meta: unknown): CassetteMeta | undefined {
+  if (!isJsonObject(meta) || !isOptionalString(meta.tapedeck) || !isOptionalString(meta.recordedAt)) return undefined;
+  const out: Record<string, unknown> = { ...meta };
+  const environment = meta.environment;
+  if (environment !== undefined) {
+    if (!isJsonObject(environment) || !isOptionalString(environment.node) || !isOptionalString(environment.platform) || !isOptionalString(environment.tapedeck)) return undefined;
+    const env: Record<string, unknown> = { ...environment };
+    if (environment.packages !== undefined) {
+      if (!isStringRecord(environment.packages)) return undefined;
+      env.packages = { ...environment.packages };
+    }
+    const git = environment.git;
+    if (git !== undefined) {
+      if (!isJsonObject(git) || typeof git.commit !== 'string' || typeof git.dirty !== 'boolean') return undefined;
+      env.git = { ...git };
+    }
+    out.environment = env;
+  }
+  const tools = meta.tools;
+  if (tools !== undefined) {
+    if (!isJsonObject(tools)) return undefined;
+    const copy: Record<string, unknown> = {};
+    for (const [name, t] of Object.entries(tools)) {
+      if (!isJsonObject(t) || typeof t.signature !== 'string') return undefined;
+      copy[name] = { ...t };
+    }
+    out.tools = copy;
+  }
+  return out as CassetteMeta;
+}
+
+/**
+ * The file, copied as zod's parse would copy it, when it is a valid cassette; `undefined` when it is not
+ * (then zod words the problem). Plain code, so a replaying test never loads zod: it must accept exactly
+ * what the zod schemas accept (test/format-accept.test.ts holds it to that, mutation by mutation).
+ */
+export function acceptedCassetteFile(data: unknown): CassetteFile | undefined {
+  if (!isJsonObject(data)) return undefined;
+  const { schemaVersion, meta, entries } = data;
+  if (typeof schemaVersion !== 'number' || !Number.isSafeInteger(schemaVersion) || schemaVersion < 1 || !Array.isArray(entries)) return undefined;
+  const out: Record<string, unknown> = { ...data };
+  if (meta !== undefined) {
+    const accepted = acceptedMeta(meta);
+    if (accepted === undefined) return undefined;
+    out.meta = accepted;
+  }
+  const copies = new Array<Entry>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry: unknown = entries[i];
+    if (!isJsonObject(entry)) return undefined;
+    const { toolId, argsHash } = entry;
+    if (typeof toolId !== 'string' || toolId.length === 0 || typeof argsHash !== 'string' || !HASH.test(argsHash) || !('args' in entry)) return undefined;
+    const result = acceptedResult(entry.result);
+    if (result === undefined) return undefined;
+    if (result.ok && toolId.startsWith('http:') && httpResponseProblem(result.value) !== undefined) return undefined;
+    copies[i] = { ...entry, result } as Entry;
+  }
+  out.entries = copies;
+  return out as CassetteFile;
+}
+
+/**
+ * The zod schemas of the file, built on first use: zod is loaded only to word a corrupt cassette's error
+ * (a valid one is accepted by {@link acceptedCassetteFile}, without zod; see zod-runtime.ts).
+ */
+function buildSchemas() {
+  const z = zod();
+  // Loose objects everywhere: fields written by a newer tapedeck are kept on rewrite (DESIGN section 6).
+  const recordedErrorSchema = z.looseObject({
+    name: z.string(),
+    message: z.string(),
+    data: z.unknown().optional(),
   });
 
-const environmentSchema = z.looseObject({
-  node: z.string().optional(),
-  platform: z.string().optional(),
-  tapedeck: z.string().optional(),
-  packages: z.record(z.string(), z.string()).optional(),
-  /** Provenance: the commit the project was at when recorded, and whether its tree had other changes. */
-  git: z.looseObject({ commit: z.string(), dirty: z.boolean() }).optional(),
-});
+  const resultSchema = z.discriminatedUnion('ok', [
+    z.looseObject({ ok: z.literal(true), value: z.unknown().optional() }),
+    z.looseObject({ ok: z.literal(false), error: recordedErrorSchema }),
+  ]);
 
-const metaSchema = z.looseObject({
-  tapedeck: z.string().optional(),
-  recordedAt: z.string().optional(),
-  environment: environmentSchema.optional(),
-  tools: z.record(z.string(), z.looseObject({ signature: z.string() })).optional(),
-});
+  const entrySchema = z
+    .looseObject({
+      toolId: z.string().min(1),
+      argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256)'),
+      args: z.unknown(),
+      result: resultSchema,
+    })
+    .superRefine((entry, ctx) => {
+      if (!entry.toolId.startsWith('http:') || !entry.result.ok) return;
+      const problem = httpResponseProblem(entry.result.value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: ['result', 'value', ...problem.path] });
+    });
 
-const fileSchema = z.looseObject({
-  // A version is a safe integer: `1e300` is damage, not a version from the future.
-  schemaVersion: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER, 'must be a version number (a safe integer)'),
-  meta: metaSchema.optional(),
-  entries: z.array(entrySchema),
-});
+  const environmentSchema = z.looseObject({
+    node: z.string().optional(),
+    platform: z.string().optional(),
+    tapedeck: z.string().optional(),
+    packages: z.record(z.string(), z.string()).optional(),
+    /** Provenance: the commit the project was at when recorded, and whether its tree had other changes. */
+    git: z.looseObject({ commit: z.string(), dirty: z.boolean() }).optional(),
+  });
+
+  const metaSchema = z.looseObject({
+    tapedeck: z.string().optional(),
+    recordedAt: z.string().optional(),
+    environment: environmentSchema.optional(),
+    tools: z.record(z.string(), z.looseObject({ signature: z.string() })).optional(),
+  });
+
+  const fileSchema = z.looseObject({
+    // A version is a safe integer: `1e300` is damage, not a version from the future.
+    schemaVersion: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER, 'must be a version number (a safe integer)'),
+    meta: metaSchema.optional(),
+    entries: z.array(entrySchema),
+  });
+
+  return { recordedErrorSchema, resultSchema, entrySchema, environmentSchema, metaSchema, fileSchema };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let schemas: Schemas | undefined;
+/** The zod schema of a cassette file (internal: the reference {@link acceptedCassetteFile} is tested against). */
+export const fileSchema = (): Schemas['fileSchema'] => (schemas ??= buildSchemas()).fileSchema;
 
 /** A recorded error: what replay throws again. */
-export type RecordedError = z.infer<typeof recordedErrorSchema>;
+export type RecordedError = z.infer<Schemas['recordedErrorSchema']>;
 /** The outcome of a recorded call: a value, or an error. */
-export type EntryResult = z.infer<typeof resultSchema>;
+export type EntryResult = z.infer<Schemas['resultSchema']>;
 /** One recorded call (DESIGN section 6). */
-export type Entry = z.infer<typeof entrySchema>;
+export type Entry = z.infer<Schemas['entrySchema']>;
 /** Where and with what a cassette was recorded. */
-export type CassetteMeta = z.infer<typeof metaSchema>;
+export type CassetteMeta = z.infer<Schemas['metaSchema']>;
 /** Versions of the runtime and client packages a cassette was recorded with. */
-export type RecordedEnvironment = z.infer<typeof environmentSchema>;
+export type RecordedEnvironment = z.infer<Schemas['environmentSchema']>;
 /** The whole cassette file, as written to disk. */
-export type CassetteFile = z.infer<typeof fileSchema>;
+export type CassetteFile = z.infer<Schemas['fileSchema']>;
 
 /** A validated cassette and what the user should hear about it (e.g. a newer schema version). */
 export interface ParsedCassette {
@@ -157,7 +246,8 @@ export function parseCassetteFile(data: unknown, source = '<memory>'): ParsedCas
     );
   }
   const version = readVersion(data);
-  const parsed = fileSchema.safeParse(data);
+  const accepted = acceptedCassetteFile(data);
+  const parsed = accepted === undefined ? fileSchema().safeParse(data) : { success: true as const, data: accepted };
   if (version !== undefined && version > SCHEMA_VERSION) {
     if (!parsed.success) {
       throw new ReplayError(

@@ -140,7 +140,7 @@ export class CassetteSession {
     switch (action) {
       case 'replay': {
         this.stats.replayed++;
-        const stored = unwrapResult(this.cassette.take(call, { copy: spec.readOnly !== true })!.result);
+        const stored = unwrapResult(this.#take(call, { copy: spec.readOnly !== true }).result);
         spec.onReplay?.(stored, this.stats);
         return decode(stored);
       }
@@ -170,7 +170,7 @@ export class CassetteSession {
         }
       }
       case 'verify': {
-        const recorded = this.cassette.take(call)!.result;
+        const recorded = this.#take(call).result;
         let result: EntryResult;
         let value: T | undefined;
         let thrown: unknown;
@@ -186,6 +186,19 @@ export class CassetteSession {
         if (thrown !== undefined) throw thrown;
         return value as T;
       }
+    }
+  }
+
+  /**
+   * The next recording of a call `decide` found. Its args hash is checked on first use (the session loads
+   * with `verify: 'on-use'`): an edited entry fails the test even if the code under test swallows the error.
+   */
+  #take(call: ResolvedCall, options?: { copy?: boolean }): { result: EntryResult; index: number } {
+    try {
+      return this.cassette.take(call, options)!;
+    } catch (error) {
+      if (isReplayError(error)) throw this.#fail(error);
+      throw error;
     }
   }
 

@@ -56,15 +56,16 @@ export function loadJsonFileSync(path: string): StoredText | null {
 /** Parses cassette text (a UTF-8 BOM is allowed), throwing `corrupt-cassette` with the line and column. */
 export function parseJsonText(text: string, path: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === '') {
-    throw new ReplayError('corrupt-cassette', `tapedeck: ${path} is empty.\n  fix: restore it from version control, or delete it and re-record (RECORD=1).`, {
-      cassettePath: path,
-      jsonPath: '$',
-    });
-  }
   try {
     return JSON.parse(body);
   } catch (error) {
+    // Only here: `trim()` copies the whole text, and a blank text never parses.
+    if (body.trim() === '') {
+      throw new ReplayError('corrupt-cassette', `tapedeck: ${path} is empty.\n  fix: restore it from version control, or delete it and re-record (RECORD=1).`, {
+        cassettePath: path,
+        jsonPath: '$',
+      });
+    }
     const message = (error as Error).message;
     // Node 20's message has no position; find the first offending byte ourselves (error path only).
     const where = positionOf(body);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { jsonSchemaSignature, tapeCall, toolSignature } from './tool.js';
 
 /** Options of {@link tapeTools}. */

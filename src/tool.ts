@@ -1,11 +1,12 @@
 import { canonicalize } from 'json-canonicalize';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Scrub } from './config.js';
 import { currentSession } from './context.js';
 import { ReplayError } from './errors.js';
 import { sha256 } from './hash.js';
 import { formatPath } from './json-path.js';
 import { redactMembers } from './secrets/index.js';
+import { zod } from './zod-runtime.js';
 
 /** Options of {@link tool}. */
 export interface ToolOptions<A extends unknown[]> {
@@ -35,7 +36,7 @@ export type TapedTool<A extends unknown[], R> = ((...args: A) => Promise<Awaited
 /** The signature of a tool: sha256 of the canonical JSON of its args' JSON Schema and its version. */
 export function toolSignature(options: { schema?: z.ZodType; version?: string }): string | undefined {
   if (options.schema === undefined && options.version === undefined) return undefined;
-  return jsonSchemaSignature(options.schema === undefined ? null : z.toJSONSchema(options.schema, { unrepresentable: 'any' }), options.version);
+  return jsonSchemaSignature(options.schema === undefined ? null : jsonSchemaOf(options.schema), options.version);
 }
 
 /** The signature of a tool whose args are described by a JSON Schema (`null`: none) and a version. */
@@ -82,8 +83,18 @@ export async function tapeCall<R>(toolId: string, key: () => unknown, signature:
   });
 }
 
+/**
+ * The JSON Schema of a zod schema, through the schema's own `toJSONSchema` (the zod that built it, so its
+ * registry's descriptions are seen); a schema without the method (zod/mini) goes through tapedeck's zod.
+ */
+function jsonSchemaOf(schema: z.ZodType): unknown {
+  const params = { unrepresentable: 'any' } as const;
+  return typeof (schema as Partial<z.ZodType>).toJSONSchema === 'function' ? schema.toJSONSchema(params) : zod().toJSONSchema(schema, params);
+}
+
 function makeValidator(toolId: string, schema: z.ZodType): (args: unknown[]) => void {
-  const wholeList = schema instanceof z.ZodTuple;
+  // The def's type, not `instanceof`: the schema may come from another copy of zod than tapedeck's.
+  const wholeList = schema._zod.def.type === 'tuple';
   return (args) => {
     const result = schema.safeParse(wholeList ? args : args[0]);
     if (result.success) return;

@@ -1,10 +1,11 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ReplayError, isReplayError } from './errors.js';
 import { formatPath } from './json-path.js';
 import { UNUSED_RECORD_FILE } from './location.js';
 import { parseJsonText, saveAtomic, stableStringify } from './store.js';
+import { zod } from './zod-runtime.js';
 
 // The note's name lives with the other naming rules (src/location.ts): no cassette can take it.
 export { UNUSED_RECORD_FILE };
@@ -25,16 +26,22 @@ export interface UnusedRecord {
   cassettes: Record<string, UnusedEntry[]>;
 }
 
-const unusedEntrySchema = z.object({
-  index: z.number().int().min(0),
-  toolId: z.string().min(1),
-  argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256)'),
-});
-
-const recordSchema = z.object({
-  version: z.literal(UNUSED_RECORD_VERSION),
-  cassettes: z.record(z.string().min(1), z.array(unusedEntrySchema)),
-});
+// Built on first read (zod loads lazily: see zod-runtime.ts).
+let recordSchema: z.ZodType<UnusedRecord> | undefined;
+function unusedRecordSchema(): z.ZodType<UnusedRecord> {
+  if (recordSchema !== undefined) return recordSchema;
+  const z = zod();
+  const unusedEntrySchema = z.object({
+    index: z.number().int().min(0),
+    toolId: z.string().min(1),
+    argsHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256)'),
+  });
+  recordSchema = z.object({
+    version: z.literal(UNUSED_RECORD_VERSION),
+    cassettes: z.record(z.string().min(1), z.array(unusedEntrySchema)),
+  });
+  return recordSchema;
+}
 
 /** The unused record of the folder `cassettePath` is in. */
 export function unusedRecordPath(cassettePath: string): string {
@@ -43,7 +50,7 @@ export function unusedRecordPath(cassettePath: string): string {
 
 /** Validates a parsed unused record; throws `corrupt-cassette` naming the file and the JSON path. */
 export function parseUnusedRecord(data: unknown, source: string): UnusedRecord {
-  const parsed = recordSchema.safeParse(data);
+  const parsed = unusedRecordSchema().safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const at = formatPath((issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p)));

@@ -58,10 +58,20 @@ test('npm run bench -- --smoke measures every section and writes the results', a
   expect(results.imports.map((i) => i.what).sort()).toEqual(['msw', 'tapedeck']);
   expect(results.mcp.map((m) => m.what)).toEqual(['call', 'test']);
   for (const m of results.mcp) expect(Number.isFinite(m.replayMs) && Number.isFinite(m.liveMs), m.what).toBe(true);
+  // Issue 17: the openai SDK per call against a hand-written mock, and the generated openai suite.
+  expect(results.openai.map((o) => o.id).sort()).toEqual(['floor', 'hand', 'live', 'msw-static', 'tapedeck', 'tapedeck-unsealed']);
+  for (const o of results.openai) {
+    expect(o.n, o.id).toBeGreaterThan(0);
+    if (o.id !== 'live') expect(o.liveHits, `${o.id} must not reach the server`).toBe(0);
+  }
+  expect(results.openaiSuite.map((s) => s.variant).sort()).toEqual(['hand', 'msw', 'tapedeck']);
+  for (const s of results.openaiSuite) expect(Number.isFinite(s.ms) && Number.isFinite(s.coldTestMs), s.variant).toBe(true);
   const targets = results.targets.map((t) => t.target).join('\n');
   for (const part of ['msw minimum', 'argsHash', 'load ', 'stable crash-safe write ', 'heap', 'import', 'vitest:', 'jest:']) expect(targets).toContain(part);
 
   const markdown = await readFile(join(out, 'latest.md'), 'utf8');
   expect(markdown).toContain('## Targets (issue 6)');
+  expect(markdown).toContain('## Targets (issue 17)');
+  for (const part of ['hand mock', 'over an empty test file', 'scope + 2 SDK calls', 'vitest wall']) expect(targets).toContain(part);
   expect(markdown).toContain('## 6. MCP');
 }, 120_000);

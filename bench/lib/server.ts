@@ -3,6 +3,7 @@
 // sharing their event loop.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CHAT_PATH, chatCompletionText } from './openai.js';
 
 /** A small JSON answer (~120 bytes), a pure function of the city. */
 export function weatherBody(city: string): { city: string; tempF: number; conditions: string; wind: { mph: number; dir: string } } {
@@ -55,6 +56,13 @@ export async function startBenchServer(): Promise<BenchServer> {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       for (const data of events) res.write(renderSse(data));
       res.end();
+    } else if (url.pathname === CHAT_PATH && req.method === 'POST') {
+      // Read the whole body first, as a real API does (the SDK's request must complete before the answer).
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(chatCompletionText) });
+        res.end(chatCompletionText);
+      });
     } else {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"error":"not found"}');

@@ -3,7 +3,7 @@ import { isReplayError, type ReplayError } from '../errors.js';
 import type { CassetteSession } from '../session.js';
 import { addUsage, responseUsage } from '../usage.js';
 import { clientTlsOptions, fetchWithTls } from './node-live.js';
-import { requestToCall, responseToStored, storedToResponse, verifyView, type StoredResponse } from './exchange.js';
+import { readBodyOf, requestToCall, responseToStored, storedToResponse, verifyView, type StoredResponse } from './exchange.js';
 
 /**
  * What tapedeck does with an intercepted request: answer it (a replayed or just-recorded response),
@@ -91,7 +91,9 @@ function liveResponse(request: Request): Promise<Response> {
  * outside the cassette, so tapedeck itself leaves it alone too (and removes the mark, see {@link unmark}).
  */
 function bypass(request: Request): Request {
-  const live = new Request(request.clone(), { redirect: 'manual' });
+  // requestToCall consumed the body: the live request carries the bytes it read.
+  const body = readBodyOf(request);
+  const live = body === undefined ? new Request(request.clone(), { redirect: 'manual' }) : new Request(request, { body, redirect: 'manual' });
   live.headers.append('accept', BYPASS);
   return live;
 }

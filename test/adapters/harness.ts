@@ -125,6 +125,8 @@ export interface RunOptions {
   nodeArgs?: string[];
   /** More runner arguments, e.g. `--config={}`. */
   args?: string[];
+  /** Kill the runner after this long (default 60 s; the bench's 20-file suites need more on a loaded machine). */
+  timeoutMs?: number;
 }
 
 // The root test run itself happens under CI=true (and inside vitest): none of that may reach the child.
@@ -144,7 +146,7 @@ export async function runRunner(runner: Runner, project: Project, options: RunOp
     runner === 'vitest'
       ? [bins.vitest, 'run', ...options.files, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...(options.args ?? [])]
       : [bins.jest, '--ci=false', '--no-watchman', '--runInBand', '--json', `--outputFile=${report}`, ...(options.args ?? []), ...options.files];
-  const { code, output } = await spawnNode([...(options.nodeArgs ?? []), ...args], project.dir, childEnv(options.env));
+  const { code, output } = await spawnNode([...(options.nodeArgs ?? []), ...args], project.dir, childEnv(options.env), options.timeoutMs);
   const tests = existsSync(report) ? parseReport(await readFile(report, 'utf8')) : new Map<string, TestOutcome>();
   await rm(report, { force: true });
   return { code, output, tests };
@@ -159,17 +161,17 @@ export async function runShellCommand(command: string, project: Project, env: Re
   return spawnProcess('sh', ['-c', local], project.dir, childEnv(env));
 }
 
-function spawnNode(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  return spawnProcess(process.execPath, args, cwd, env);
+function spawnNode(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<{ code: number | null; output: string }> {
+  return spawnProcess(process.execPath, args, cwd, env, timeoutMs);
 }
 
-function spawnProcess(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+function spawnProcess(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -1,0 +1,114 @@
+// One OpenAI variant, in its own process: sequential warm `chat.completions.create` calls with the real
+// openai SDK, printing the time of each (µs). Run by bench/openai.ts; usage:
+// node --import tsx bench/openai-worker.ts '<OpenAIWorkerInput JSON>'.
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
+import OpenAI from 'openai';
+import { input, reply } from './lib/child.js';
+import { chatCompletion, chatCompletionText, chatRequest, CHAT_PATH } from './lib/openai.js';
+
+/**
+ * `hand`: the anchor, `new OpenAI({ fetch: async () => new Response(json) })`; `floor`: a bare
+ * @mswjs/interceptors listener; `msw-static`: an msw `http.post` handler; `tapedeck`: replay of a
+ * recorded cassette (`record` writes it from the live server); `tapedeck-unsealed`: the same replay with
+ * the network seal off; `live`: the loopback server.
+ */
+export type OpenAIVariant = 'hand' | 'floor' | 'msw-static' | 'tapedeck' | 'tapedeck-unsealed' | 'record' | 'live';
+
+export interface OpenAIWorkerInput {
+  variant: OpenAIVariant;
+  origin: string;
+  /** The cassette `record` writes and the tapedeck variants replay; it holds warmup + iterations calls. */
+  cassette: string;
+  warmup: number;
+  iterations: number;
+  /** Write a CPU profile of the measured calls only (not start-up or warm-up) to this file. */
+  profile?: string;
+}
+
+export interface OpenAIWorkerOutput {
+  samples: number[];
+  wrong: number;
+  firstWrong?: string;
+}
+
+const spec = input<OpenAIWorkerInput>();
+const total = spec.warmup + spec.iterations;
+const noop = () => undefined;
+const headers = { 'content-type': 'application/json' };
+// maxRetries 0: a wrong answer must show, not be retried; the key is a placeholder the server never checks.
+const options = { apiKey: 'sk-bench-placeholder', baseURL: `${spec.origin}/v1`, maxRetries: 0 };
+
+// A hand-mocked client brings its own fetch; every other client is built after interception started,
+// as a test file does (an SDK captures `fetch` when built).
+let handFetch: typeof fetch | undefined;
+let scope: (loop: () => Promise<void>) => Promise<void> = (loop) => loop();
+let close: () => Promise<void> | void = noop;
+switch (spec.variant) {
+  case 'live':
+    break;
+  case 'hand':
+    handFetch = async () => new Response(chatCompletionText, { headers });
+    break;
+  case 'floor': {
+    const { installInterceptorsFloor } = await import('./interceptors-floor.js');
+    close = await installInterceptorsFloor(chatCompletionText, 'application/json');
+    break;
+  }
+  case 'msw-static': {
+    const { http, HttpResponse } = await import('msw');
+    const { setupServer } = await import('msw/node');
+    const server = setupServer(http.post(`${spec.origin}${CHAT_PATH}`, () => HttpResponse.json(chatCompletion)));
+    server.listen({ onUnhandledRequest: 'error' });
+    close = () => server.close();
+    break;
+  }
+  case 'record':
+  case 'tapedeck':
+  case 'tapedeck-unsealed': {
+    const { installHttp, withCassette } = await import('../src/index.js');
+    if (spec.variant === 'tapedeck-unsealed') (await import('../src/http/seal.js')).setSealEnabled(false);
+    // What the adapters do on import: hold interception for the whole file, not per test.
+    const release = installHttp();
+    const mode = spec.variant === 'record' ? ('record' as const) : ('replay' as const);
+    // One scope for the whole run: the same request recorded `total` times replays in recorded order.
+    scope = (loop) => withCassette({ path: spec.cassette, mode, onWarning: noop }, loop);
+    close = () => release();
+    break;
+  }
+}
+
+const client = new OpenAI(handFetch === undefined ? options : { ...options, fetch: handFetch });
+const samples: number[] = [];
+let wrong = 0;
+let firstWrong: string | undefined;
+const expected = chatCompletion.choices[0]!.message.content;
+let profiler: Session | undefined;
+await scope(async () => {
+  for (let n = 0; n < total; n++) {
+    if (n === spec.warmup && spec.profile !== undefined) {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 50 });
+      await profiler.post('Profiler.start');
+    }
+    const start = performance.now();
+    const completion = await client.chat.completions.create(chatRequest);
+    const us = (performance.now() - start) * 1000;
+    const got = completion.choices[0]?.message.content;
+    if (completion.id !== chatCompletion.id || got !== expected) {
+      firstWrong ??= `call ${n}: got ${JSON.stringify(completion).slice(0, 300)}`;
+      wrong++;
+    }
+    if (n >= spec.warmup) samples.push(us);
+  }
+});
+if (profiler !== undefined) {
+  const { profile } = await profiler.post('Profiler.stop');
+  await writeFile(spec.profile!, JSON.stringify(profile));
+  profiler.disconnect();
+}
+await close();
+reply({ samples, wrong, ...(firstWrong === undefined ? {} : { firstWrong }) } satisfies OpenAIWorkerOutput);

@@ -1,0 +1,65 @@
+// Issue 17, per call: one warm `chat.completions.create` (the real openai SDK) replayed by tapedeck,
+// against the cheapest thing a user writes by hand, `new OpenAI({ fetch: async () => new Response(json) })`,
+// the bare @mswjs/interceptors floor tapedeck intercepts with, msw static handlers, tapedeck with the
+// network seal off, and the live loopback server. Each (variant, round) runs in a fresh child; rounds rotate
+// the order and pool the samples, as section 1 does.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runChild } from './lib/child.js';
+import { startBenchServer } from './lib/server.js';
+import { summarize, type Summary } from './lib/stats.js';
+import type { OpenAIVariant, OpenAIWorkerInput, OpenAIWorkerOutput } from './openai-worker.js';
+
+export interface OpenAIRow extends Summary {
+  id: Exclude<OpenAIVariant, 'record'>;
+  label: string;
+  /** Median divided by the hand-written mock's median. */
+  ratio: number;
+  liveHits: number;
+}
+
+const variants: Array<[OpenAIRow['id'], string]> = [
+  ['hand', 'hand-written mock: new OpenAI({ fetch: async () => new Response(json) })'],
+  ['floor', 'floor: bare @mswjs/interceptors listener, pre-serialized Response'],
+  ['tapedeck', 'tapedeck replay'],
+  ['tapedeck-unsealed', 'tapedeck replay, network seal off (to measure its cost)'],
+  ['msw-static', 'msw static http.post + HttpResponse.json'],
+  ['live', 'live loopback server'],
+];
+
+/** Runs the per-call OpenAI comparison. */
+export async function openaiSection(options: { rounds: number; warmup: number; iterations: number; log: (line: string) => void }): Promise<OpenAIRow[]> {
+  const server = await startBenchServer();
+  const dir = await mkdtemp(join(tmpdir(), 'tapedeck-bench-openai-'));
+  try {
+    const base = { origin: server.origin, cassette: join(dir, 'openai.json'), warmup: options.warmup, iterations: options.iterations };
+    await runChild<OpenAIWorkerOutput>('openai-worker.ts', { ...base, variant: 'record' } satisfies OpenAIWorkerInput);
+    const recorded = server.hits();
+    if (recorded !== options.warmup + options.iterations) throw new Error(`recording the openai cassette made ${recorded} live calls, expected ${options.warmup + options.iterations}`);
+    const samples = new Map<string, number[]>();
+    const hits = new Map<string, number>();
+    for (let round = 0; round < options.rounds; round++) {
+      const offset = Math.floor((round * variants.length) / options.rounds);
+      // Rotated, and reversed every other round: no variant always runs right after the same neighbour.
+      const rotated = [...variants.slice(offset), ...variants.slice(0, offset)];
+      for (const [id] of round % 2 === 1 ? rotated.reverse() : rotated) {
+        const before = server.hits();
+        const out = await runChild<OpenAIWorkerOutput>('openai-worker.ts', { ...base, variant: id } satisfies OpenAIWorkerInput);
+        if (out.wrong > 0) throw new Error(`openai ${id}: ${out.wrong} calls got a wrong answer; ${out.firstWrong}`);
+        const served = server.hits() - before;
+        if (id !== 'live' && served > 0) throw new Error(`openai ${id}: reached the live server ${served} times`);
+        samples.set(id, [...(samples.get(id) ?? []), ...out.samples]);
+        hits.set(id, (hits.get(id) ?? 0) + served);
+      }
+    }
+    const rows = variants.map(([id, label]) => ({ id, label, ...summarize(samples.get(id)!), ratio: Number.NaN, liveHits: hits.get(id)! }));
+    const hand = rows.find((r) => r.id === 'hand')!;
+    for (const row of rows) row.ratio = row.median / hand.median;
+    options.log(`  ${rows.map((r) => `${r.id} ${r.median.toFixed(0)} µs`).join(', ')}`);
+    return rows;
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
