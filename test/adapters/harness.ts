@@ -36,7 +36,7 @@ export async function copyFixture(name: 'vitest-project' | 'jest-project' | 'mcp
   const base = await mkdtemp(join(root, '.tapedeck-tmp-adapters-'));
   const dir = join(base, name);
   await cp(join(root, 'test', 'fixtures', name), dir, { recursive: true });
-  for (const shared of ['loopback-get.cjs', 'work-queue.cjs']) await cp(join(root, 'test', 'fixtures', shared), join(dir, shared));
+  for (const shared of ['loopback-get.cjs', 'work-queue.cjs', 'worker-fetch.cjs']) await cp(join(root, 'test', 'fixtures', shared), join(dir, shared));
   const installed = join(dir, 'node_modules', 'tapedeck');
   await mkdir(installed, { recursive: true });
   await cp(join(root, 'package.json'), join(installed, 'package.json'));
