@@ -250,11 +250,13 @@ export class CassetteSession {
     const allow = `configure({ passthrough: ['${where}'] })`;
     let error: ReplayError;
     if (unavailable !== undefined) {
+      // The loader's reason ends with its own fix line: it becomes this message's fix.
+      const [why, own] = unavailable.split(/\n\s*fix: /);
       error = new ReplayError(
         'http-unavailable',
         `tapedeck: http-unavailable: a connection to ${where} was refused: HTTP cannot be taped here, and tapedeck never lets a call out untaped.\n` +
-          `  cassette: ${this.path}\n  why: ${unavailable}\n` +
-          `  fix: ${unavailable.includes('install') ? 'install what is named above, then ' : ''}re-run; to let this host through untaped, ${allow}.`,
+          `  cassette: ${this.path}\n  why: ${why}\n` +
+          `  fix: ${own === undefined ? 'make interception loadable as said above' : own.replace(/\.$/, '')}; then re-run. To let this host through untaped: ${allow}.`,
         { cassettePath: this.path },
       );
     } else {
