@@ -47,7 +47,6 @@ export type WorkerGuard = () => WorkerSeal | undefined;
 interface SealState {
   guards: Set<ConnectGuard>;
   workerGuards: Set<WorkerGuard>;
-  original: (...args: unknown[]) => unknown;
   /** Ends the seal of the test file that ran last in this process (see {@link holdForFile}). */
   endLastFile?: () => void;
 }
@@ -99,49 +98,53 @@ export function connectTarget(args: unknown[]): ConnectTarget | undefined {
 }
 
 /**
- * Adds `guard` to the process-wide seal (installing it on first use). Returns a function that removes it;
- * the wrapper itself stays (cheap, and other copies of tapedeck may still rely on it).
+ * The process-wide seal, installed on first use: the wrappers of `Socket#connect` and `#write` and of
+ * `Worker`, which stay (cheap, and other copies of tapedeck may rely on them), and the guards they ask.
  */
-export function addConnectGuard(guard: ConnectGuard): () => void {
+function sealState(): SealState {
   // Builtin modules are shared by every realm of the process (jest's sandboxes, vitest's vm contexts).
   const proto = Socket.prototype as unknown as SocketPrototype;
-  let state = proto[SEAL];
-  if (state === undefined) {
-    const original = proto.connect;
-    const originalWrite = proto.write;
-    const created: SealState = { guards: new Set(), workerGuards: new Set(), original };
-    state = created;
-    Object.defineProperty(proto, SEAL, { value: created, configurable: true });
-    proto.connect = function sealedConnect(this: SocketPrototype, ...args: unknown[]) {
-      const target = connectTarget(args);
-      if (target !== undefined) this[TARGET] = target;
-      if (target !== undefined && created.guards.size > 0) {
-        const refused = refusal(created, target, this);
-        if (refused !== undefined) {
-          // As a failed connection: asynchronously, through the socket's own 'error' event, so every
-          // client (node:http, undici, a database driver) reports it the way it reports ECONNREFUSED.
-          process.nextTick(() => this.destroy(refused));
-          return this;
-        }
+  const existing = proto[SEAL];
+  if (existing !== undefined) return existing;
+  const original = proto.connect;
+  const originalWrite = proto.write;
+  const created: SealState = { guards: new Set(), workerGuards: new Set() };
+  Object.defineProperty(proto, SEAL, { value: created, configurable: true });
+  proto.connect = function sealedConnect(this: SocketPrototype, ...args: unknown[]) {
+    const target = connectTarget(args);
+    if (target !== undefined) this[TARGET] = target;
+    if (target !== undefined && created.guards.size > 0) {
+      const refused = refusal(created, target, this);
+      if (refused !== undefined) {
+        // As a failed connection: asynchronously, through the socket's own 'error' event, so every
+        // client (node:http, undici, a database driver) reports it the way it reports ECONNREFUSED.
+        process.nextTick(() => this.destroy(refused));
+        return this;
       }
-      return original.apply(this, args);
-    };
-    // A kept-alive connection opened where the network was open (a recording's live call, code outside
-    // any scope) is reused without a new connect(): a write from a sealed scope on it is refused too.
-    proto.write = function sealedWrite(this: SocketPrototype, ...args: unknown[]) {
-      if (created.guards.size > 0) {
-        const target = this[TARGET] ?? peer(this);
-        if (target === undefined) return originalWrite.apply(this, args);
-        const refused = refusal(created, target, this);
-        if (refused !== undefined) {
-          this.destroy(refused);
-          return false;
-        }
+    }
+    return original.apply(this, args);
+  };
+  // A kept-alive connection opened where the network was open (a recording's live call, code outside
+  // any scope) is reused without a new connect(): a write from a sealed scope on it is refused too.
+  proto.write = function sealedWrite(this: SocketPrototype, ...args: unknown[]) {
+    if (created.guards.size > 0) {
+      const target = this[TARGET] ?? peer(this);
+      if (target === undefined) return originalWrite.apply(this, args);
+      const refused = refusal(created, target, this);
+      if (refused !== undefined) {
+        this.destroy(refused);
+        return false;
       }
-      return originalWrite.apply(this, args);
-    };
-    patchWorker(created);
-  }
+    }
+    return originalWrite.apply(this, args);
+  };
+  patchWorker(created);
+  return created;
+}
+
+/** Adds `guard` to the process-wide seal. Returns a function that removes it. */
+export function addConnectGuard(guard: ConnectGuard): () => void {
+  const state = sealState();
   state.guards.add(guard);
   return () => state.guards.delete(guard);
 }
@@ -222,8 +225,7 @@ function sessionWorkerGuard(lookup: () => CassetteSession | undefined = currentS
  * `session-closed` instead of going out unsealed). Files run one at a time per process.
  */
 export function holdForFile(release: () => void): void {
-  addConnectGuard(() => undefined)(); // makes sure the process-wide state exists
-  const state = (Socket.prototype as unknown as SocketPrototype)[SEAL]!;
+  const state = sealState();
   state.endLastFile?.();
   state.endLastFile = release;
 }
@@ -291,7 +293,7 @@ export function seal(): () => void {
   if (guard === undefined) {
     const releaseConnect = addConnectGuard(sessionGuard());
     const workers = sessionWorkerGuard();
-    const state = (Socket.prototype as unknown as SocketPrototype)[SEAL]!;
+    const state = sealState();
     state.workerGuards.add(workers);
     guard = {
       release: () => {
