@@ -1,12 +1,11 @@
 // One HTTP variant, in its own process: sends sequential requests with one client and prints the time of
 // each (µs). Run by bench/http.ts; usage: node --import tsx bench/http-worker.ts '<WorkerInput JSON>'.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
+import { startProfile, type Profile } from './lib/profile.js';
 import { input, reply } from './lib/child.js';
 import { cjsDefault } from './lib/cjs.js';
 import { sseEvents, weatherBody, weatherPath } from './lib/server.js';
@@ -216,16 +215,12 @@ const plan = await setup();
 const samples: number[] = [];
 const path = (i: number) => (spec.kind === 'sse' ? '/stream' : weatherPath(i));
 const each = plan.each ?? ((request: () => Promise<void>) => request());
-let profiler: Session | undefined;
+let profiler: Profile | undefined;
 await (plan.all ?? ((loop: () => Promise<void>) => loop()))(async () => {
   for (let n = 0; n < plan.order.length; n++) {
     const i = plan.order[n]!;
     if (n === spec.warmup && spec.profile !== undefined) {
-      profiler = new Session();
-      profiler.connect();
-      await profiler.post('Profiler.enable');
-      await profiler.post('Profiler.setSamplingInterval', { interval: 50 }); // µs; the default 1 ms is too coarse
-      await profiler.post('Profiler.start');
+      profiler = await startProfile(spec.profile);
     }
     await each(async () => {
       const start = performance.now();
@@ -240,11 +235,7 @@ await (plan.all ?? ((loop: () => Promise<void>) => loop()))(async () => {
     });
   }
 });
-if (profiler !== undefined) {
-  const { profile } = await profiler.post('Profiler.stop');
-  await writeFile(spec.profile!, JSON.stringify(profile));
-  profiler.disconnect();
-}
+await profiler?.stop();
 await plan.close();
 agent.destroy();
 reply({ samples, wrong, ...(firstWrong === undefined ? {} : { firstWrong }) } satisfies WorkerOutput);

@@ -1,10 +1,9 @@
 // One OpenAI variant, in its own process: sequential warm `chat.completions.create` calls with the real
 // openai SDK, printing the time of each (µs). Run by bench/openai.ts; usage:
 // node --import tsx bench/openai-worker.ts '<OpenAIWorkerInput JSON>'.
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
+import { startProfile, type Profile } from './lib/profile.js';
 import { input, reply } from './lib/child.js';
 import { chatCompletion, chatCompletionText, chatRequest, CHAT_PATH } from './lib/openai.js';
 
@@ -84,15 +83,11 @@ const samples: number[] = [];
 let wrong = 0;
 let firstWrong: string | undefined;
 const expected = chatCompletion.choices[0]!.message.content;
-let profiler: Session | undefined;
+let profiler: Profile | undefined;
 await scope(async () => {
   for (let n = 0; n < total; n++) {
     if (n === spec.warmup && spec.profile !== undefined) {
-      profiler = new Session();
-      profiler.connect();
-      await profiler.post('Profiler.enable');
-      await profiler.post('Profiler.setSamplingInterval', { interval: 50 });
-      await profiler.post('Profiler.start');
+      profiler = await startProfile(spec.profile);
     }
     const start = performance.now();
     const completion = await client.chat.completions.create(chatRequest);
@@ -105,10 +100,6 @@ await scope(async () => {
     if (n >= spec.warmup) samples.push(us);
   }
 });
-if (profiler !== undefined) {
-  const { profile } = await profiler.post('Profiler.stop');
-  await writeFile(spec.profile!, JSON.stringify(profile));
-  profiler.disconnect();
-}
+await profiler?.stop();
 await close();
 reply({ samples, wrong, ...(firstWrong === undefined ? {} : { firstWrong }) } satisfies OpenAIWorkerOutput);
