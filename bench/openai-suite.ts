@@ -29,8 +29,11 @@ export interface OpenAISuiteRow {
   calls: number;
 }
 
-/** One generated test file of the openai suite (exported for profiling runs). */
-export function openaiSuiteFile(variant: OpenAISuiteVariant, file: number, tests: number, calls: number): string {
+/**
+ * One generated test file of the openai suite. With `profileTo`, tests 2..n (the cold path the suite
+ * measures) run under the V8 profiler in-process and the profile is written there (bench/cold-profile.ts).
+ */
+export function openaiSuiteFile(variant: OpenAISuiteVariant, file: number, tests: number, calls: number, profileTo?: string): string {
   const lines = [`import { afterAll, expect, test } from 'vitest';`];
   // tapedeck/vitest comes first: an SDK client captures fetch when it is built.
   if (variant === 'tapedeck') lines.push(`import { withCassette } from 'tapedeck/vitest';`);
@@ -60,8 +63,19 @@ export function openaiSuiteFile(variant: OpenAISuiteVariant, file: number, tests
   }
   lines.push(
     `const times = [];`,
+    ...(profileTo === undefined
+      ? []
+      : [
+          `import { Session } from 'node:inspector/promises';`,
+          `const session = new Session();`,
+          `session.connect();`,
+          `afterAll(async () => { const { profile } = await session.post('Profiler.stop'); writeFileSync(${JSON.stringify(profileTo)}, JSON.stringify(profile)); });`,
+        ]),
     // The context stays destructured: vitest reads the first parameter to decide which fixtures to set up.
     `const timed = (fn) => async function timedTest({ task }) {`,
+    ...(profileTo === undefined
+      ? []
+      : [`  if (times.length === 1) { await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start'); }`]),
     `  const start = performance.now();`,
     `  await fn(arguments[0]);`,
     `  times.push(performance.now() - start);`,

@@ -53,7 +53,7 @@ export function summarizeProfile(profile: Profile, patterns: RegExp[] = [], unde
   return { total, self: sorted(self), inclusive: sorted(inclusive) };
 }
 
-if (process.argv[1]?.endsWith('profile.ts')) {
+if (/[\\/]bench[\\/]profile\.ts$/.test(process.argv[1] ?? '')) {
   const args = process.argv.slice(2);
   const under = args.find((a) => a.startsWith('--under='))?.slice('--under='.length);
   const [file, ...patterns] = args.filter((a) => !a.startsWith('--under='));
