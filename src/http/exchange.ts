@@ -1,6 +1,6 @@
 import { REDACTED, isSecretName, redactForm, redactJsonText, redactMembers, redactMultipart, redactPath, type RedactOption } from '../secrets/index.js';
 import type { Scrub } from '../config.js';
-import { MAX_JSON_DEPTH, type JsonValue } from '../hash.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, type JsonValue } from '../hash.js';
 
 /** How an HTTP call is keyed: `http:<METHOD> <origin><pathname>` plus `{ query, body, headers? }`. */
 export interface HttpCallKey {
@@ -68,8 +68,26 @@ const isJsonType = (type: string): boolean => /^application\/(?:[\w.+-]*\+)?json
 const isTextType = (type: string): boolean =>
   /^text\//i.test(type) || /^application\/(?:[\w.+-]*\+)?(?:xml|javascript|x-www-form-urlencoded|graphql|x-ndjson)\b/i.test(type);
 
-/** The key of an intercepted request. Reads a clone, so the request can still be sent. */
-export async function requestToCall(request: Request, options: ExchangeOptions): Promise<HttpCallKey> {
+/**
+ * What tapedeck reads of an outgoing request to key it: the same for a `Request` the interceptors made
+ * ({@link outgoingOf}) and for fetch's own arguments when tapedeck answers fetch directly (fetch-front.ts),
+ * so both give a call the same key.
+ */
+export interface OutgoingRequest {
+  /** As the client gave it (the key upper-cases it). */
+  readonly method: string;
+  /** The absolute URL, serialized (`Request#url`). */
+  readonly url: string;
+  header(name: string): string | null;
+  /** The body, read once: its bytes, or the well-formed text they are the UTF-8 of; `null` when there is none. */
+  bytes(): RequestBody | null | Promise<RequestBody | null>;
+}
+
+/** A request body: its bytes, or the text whose UTF-8 encoding they are (fetch's own string body). */
+export type RequestBody = Uint8Array | string;
+
+/** The key of an outgoing request. */
+export async function requestToCall(request: OutgoingRequest, options: ExchangeOptions): Promise<HttpCallKey> {
   const url = new URL(request.url);
   const query: Record<string, string | string[]> = {};
   for (const [name, raw] of url.searchParams) {
@@ -79,11 +97,11 @@ export async function requestToCall(request: Request, options: ExchangeOptions):
     else if (Array.isArray(existing)) existing.push(value);
     else query[name] = [existing, value];
   }
-  const args: HttpArgs = { query, body: await readRequestBody(request, options) };
+  const args: HttpArgs = { query, body: readRequestBody(await request.bytes(), request.header('content-type') ?? '', options) };
   if (options.matchHeaders && options.matchHeaders.length > 0) {
     const headers: Record<string, string> = {};
     for (const name of options.matchHeaders) {
-      const value = request.headers.get(name);
+      const value = request.header(name);
       if (value !== null) headers[name.toLowerCase()] = isSecretName(name, options.redact, 'header') ? REDACTED : value;
     }
     args.headers = headers;
@@ -97,24 +115,35 @@ export async function requestToCall(request: Request, options: ExchangeOptions):
 // live request of a recording is rebuilt from these bytes (route.ts).
 const readBodies = new WeakMap<Request, Uint8Array>();
 
-/** The body bytes {@link requestToCall} read from `request` (consumed), or `undefined` when it read none. */
+/** The body bytes an {@link outgoingOf} view read from `request` (consumed), or `undefined` when it read none. */
 export function readBodyOf(request: Request): Uint8Array | undefined {
   return readBodies.get(request);
 }
 
-async function readRequestBody(request: Request, options: ExchangeOptions): Promise<JsonValue> {
-  if (request.body === null) return null;
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  readBodies.set(request, bytes);
-  if (bytes.byteLength === 0) return null;
-  const contentType = request.headers.get('content-type') ?? '';
+/** An intercepted `Request` as tapedeck reads it; its body is read (consumed) once, kept for {@link readBodyOf}. */
+export function outgoingOf(request: Request): OutgoingRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    header: (name) => request.headers.get(name),
+    async bytes() {
+      if (request.body === null) return null;
+      const bytes = new Uint8Array(await request.arrayBuffer());
+      readBodies.set(request, bytes);
+      return bytes;
+    },
+  };
+}
+
+function readRequestBody(body: RequestBody | null, contentType: string, options: ExchangeOptions): JsonValue {
+  if (body === null || body.length === 0) return null;
   const boundary = /^multipart\/form-data\b.*?;\s*boundary="?([^";]+)"?/i.exec(contentType)?.[1];
   if (boundary !== undefined) {
     // Byte for byte (latin1), so binary parts survive; stored as text when the result is UTF-8.
-    const redacted = Buffer.from(redactMultipart(Buffer.from(bytes).toString('latin1'), boundary, options.redact), 'latin1');
+    const redacted = Buffer.from(redactMultipart(Buffer.from(body).toString('latin1'), boundary, options.redact), 'latin1');
     return utf8OrNull(redacted) ?? { base64: redacted.toString('base64') };
   }
-  return redactBody(decodeBody(bytes, contentType, true), contentType, options.redact);
+  return redactBody(decodeBody(body, contentType, true), contentType, options.redact);
 }
 
 /** A decoded body with its credential-named members (JSON, JSON text, form fields) redacted. */
@@ -128,10 +157,10 @@ function redactBody(body: JsonValue, contentType: string, extra: RedactOption | 
  * JSON is parsed (so it hashes canonically) when parsing loses nothing (see {@link parsesExactly}), text
  * stays text, anything else is base64.
  */
-function decodeBody(bytes: Uint8Array, contentType: string, asValue: true): JsonValue;
-function decodeBody(bytes: Uint8Array, contentType: string, asValue: false): StoredBody;
-function decodeBody(bytes: Uint8Array, contentType: string, asValue: boolean): JsonValue | StoredBody {
-  const text = utf8OrNull(bytes);
+function decodeBody(body: RequestBody, contentType: string, asValue: true): JsonValue;
+function decodeBody(body: RequestBody, contentType: string, asValue: false): StoredBody;
+function decodeBody(body: RequestBody, contentType: string, asValue: boolean): JsonValue | StoredBody {
+  const text = typeof body === 'string' ? body : utf8OrNull(body);
   if (text !== null && (isJsonType(contentType) || (contentType === '' && /^\s*[{[]/.test(text)))) {
     let json: JsonValue | undefined;
     try {
@@ -139,11 +168,21 @@ function decodeBody(bytes: Uint8Array, contentType: string, asValue: boolean): J
     } catch {
       /* declared JSON but is not: keep the text */
     }
-    if (json !== undefined && parsesExactly(text)) return asValue ? json : { json };
+    if (json !== undefined && (printsAs(json, text) || parsesExactly(text))) return asValue ? json : { json };
   }
   if (text !== null && (isTextType(contentType) || isJsonType(contentType) || contentType === '')) return asValue ? text : { text };
-  const base64 = Buffer.from(bytes).toString('base64');
+  const base64 = Buffer.from(body).toString('base64');
   return { base64 };
+}
+
+/**
+ * The quick case of {@link parsesExactly}: `text` is exactly what `JSON.stringify` prints for the value it
+ * parsed to (as it is for a body an SDK serialised), so parsing lost nothing (a repeated key, a number a
+ * double cannot hold, `-0` would each print differently), and it nests no deeper than allowed (a text that
+ * short cannot, else checked on the value).
+ */
+function printsAs(json: JsonValue, text: string): boolean {
+  return JSON.stringify(json) === text && (text.length <= 2 * MAX_JSON_DEPTH || !nestsDeeperThan(json, MAX_JSON_DEPTH));
 }
 
 // A JSON token: a string, a number, or a structural character (the text is already valid JSON).
@@ -310,17 +349,22 @@ export function renderEvent(event: SseEvent): string {
 
 const encoder = new TextEncoder();
 
-/** Builds the `Response` a recorded exchange replays as; SSE is a real stream, one event per chunk. */
-export function storedToResponse(stored: StoredResponse, options: { replayDelays?: boolean } = {}): Response {
-  const headers = new Headers();
+/**
+ * Builds the `Response` a recorded exchange replays as; SSE is a real stream, one event per chunk. `As` is
+ * the class to build (the front's own, see fetch-front.ts; default the global one).
+ */
+export function storedToResponse(stored: StoredResponse, options: { replayDelays?: boolean } = {}, As: typeof Response = Response): Response {
+  // Pairs, in their recorded order: one conversion inside the constructor instead of a Headers object
+  // and a set() per header (each wrapped by the interceptors' raw-header bookkeeping while they run).
+  const headers: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(stored.headers)) {
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
+    if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
+    else headers.push([name, value]);
   }
   const init = { status: stored.status, statusText: stored.statusText, headers };
-  if (NULL_BODY_STATUSES.has(stored.status)) return new Response(null, init);
+  if (NULL_BODY_STATUSES.has(stored.status)) return new As(null, init);
   const live = liveBodies.get(stored);
-  if (live !== undefined) return new Response(live, init);
+  if (live !== undefined) return new As(live, init);
   const body = stored.body;
   if ('sse' in body) {
     const events = body.sse;
@@ -333,7 +377,7 @@ export function storedToResponse(stored: StoredResponse, options: { replayDelays
           controller.close();
         },
       });
-      return new Response(stream, init);
+      return new As(stream, init);
     }
     let next = 0;
     const stream = new ReadableStream<Uint8Array>({
@@ -344,11 +388,11 @@ export function storedToResponse(stored: StoredResponse, options: { replayDelays
         controller.enqueue(encoder.encode(renderEvent(event)));
       },
     });
-    return new Response(stream, init);
+    return new As(stream, init);
   }
-  if ('json' in body) return new Response(JSON.stringify(body.json), init);
-  if ('text' in body) return new Response(body.text, init);
-  return new Response(Buffer.from(body.base64, 'base64'), init);
+  if ('json' in body) return new As(JSON.stringify(body.json), init);
+  if ('text' in body) return new As(body.text, init);
+  return new As(Buffer.from(body.base64, 'base64'), init);
 }
 
 /**

@@ -4,7 +4,8 @@ import { currentSession } from '../context.js';
 import { attachToUserServer } from './msw-server.js';
 import { pathToFileURL } from 'node:url';
 import { explainLoadError, locateInterceptors, nativeRequire, type InterceptorsPackage, type Unavailable } from './native.js';
-import { answer, unmark } from './route.js';
+import { putFront } from './fetch-front.js';
+import { answer, intercepted, unmark } from './route.js';
 import { holdSocketInterception, setHttpUnavailable } from './seal.js';
 
 // tapedeck intercepts through @mswjs/interceptors, the layer msw itself is built on, with one `request`
@@ -28,6 +29,7 @@ interface RequestEvent {
 type RequestListener = (event: RequestEvent) => Promise<void>;
 interface Emitter {
   listeners(event: 'request'): unknown[];
+  listenerCount?(event: 'request' | 'response'): number;
   addListener(event: 'request', listener: RequestListener): unknown;
   removeListener(event: 'request', listener: RequestListener): unknown;
 }
@@ -49,6 +51,7 @@ interface InterceptorClass {
 interface RequestSource {
   readyState: string;
   listeners(event: 'request'): unknown[];
+  listenerCount?(event: 'request' | 'response'): number;
   on(event: 'request', listener: RequestListener): unknown;
   removeListener(event: 'request', listener: RequestListener): unknown;
 }
@@ -96,6 +99,8 @@ interface Held {
   sandboxFetch?: typeof fetch;
   /** tapedeck's own owner of the shared source (sockets generation). */
   owner?: { dispose(): void };
+  /** Takes tapedeck's fetch front off again (see fetch-front.ts). */
+  front?: () => void;
 }
 let held: Held | undefined;
 
@@ -243,7 +248,7 @@ async function onRequest({ request, controller }: RequestEvent): Promise<void> {
   if (session === undefined) return unmark(request);
   // With `mswServer`, tapedeck's handler in the user's server has answered already, unless their server
   // is not in front of this listener (jest loads it in the test file's sandbox, apart from this one).
-  const result = await answer(request, session);
+  const result = await answer(intercepted(request), session);
   if (result === 'passthrough') return;
   if (result instanceof Response) controller.respondWith(result);
   // errorWith keeps the cause (fetch rejects with `TypeError: Failed to fetch` and it as `cause`).
@@ -321,11 +326,14 @@ function holdSource(layer: SocketLayer): () => Promise<void> {
   }
   // Every scope re-checks: a user's msw server may have started (or restarted) since the last one.
   keepLast(source);
+  if (state.front === undefined) state.front = putFront({ realm: globalThis, alone: () => onlyTapedeck(source) });
   let released = false;
   return async () => {
     if (released) return;
     released = true;
     if (--state.refs > 0) return;
+    state.front?.();
+    state.front = undefined;
     source.removeListener('request', onRequest);
     state.owner?.dispose();
     state.owner = undefined;
@@ -348,12 +356,22 @@ function holdPatches(interceptors: PatchLayer): () => Promise<void> {
     // The patches replace functions on the `http`/`https` module objects; ESM named imports of builtins
     // (`import { request } from 'node:http'`) only see them once their bindings are re-synced.
     syncBuiltinESMExports();
+    // In front of tapedeck's own fetch interceptor only: one a user's msw server registered first keeps
+    // every request, so their handlers see it first.
+    const fetchKind = interceptors.kinds[2]!;
+    const mine = pool(interceptors).interceptors.get(fetchKind.symbol);
+    if (mine !== undefined && (interceptors.host as unknown as Registry)[fetchKind.symbol] === mine) {
+      state.front = putFront({ realm: globalThis, alone: () => mine.readyState === 'APPLIED' && onlyTapedeck(mine.emitter) });
+    }
   }
   let released = false;
   return async () => {
     if (released) return;
     released = true;
     if (--state.refs > 0) return;
+    // Off before the patches are checked for changes (it is one, on this realm's fetch).
+    state.front?.();
+    state.front = undefined;
     unlisten(interceptors, state.joined);
     if (state.sandboxFetch !== undefined) globalThis.fetch = state.sandboxFetch;
     state.sandboxFetch = undefined;
@@ -384,6 +402,13 @@ function anchor(host: typeof globalThis, symbol: symbol, interceptor: Intercepto
       Object.defineProperty(this, symbol, { value, writable: true, configurable: true, enumerable: true });
     },
   });
+}
+
+/** Whether tapedeck's listener is the only one (no user's msw handlers, nobody watching responses). */
+function onlyTapedeck(emitter: Emitter | RequestSource): boolean {
+  if ((emitter.listenerCount?.('response') ?? 0) > 0) return false;
+  for (const listener of emitter.listeners('request')) if ((listener as { [LISTENER]?: true })[LISTENER] !== true) return false;
+  return true;
 }
 
 /** Moves tapedeck's listener after every other listener of an interceptor (patches) or the source (sockets). */

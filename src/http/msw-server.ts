@@ -1,7 +1,7 @@
 import type { MswServerLike } from '../config.js';
 import { currentSession } from '../context.js';
 import { MISSING_MODULE, explainLoadError, nativeRequire } from './native.js';
-import { answer } from './route.js';
+import { answer, intercepted } from './route.js';
 
 type Msw = typeof import('msw');
 
@@ -27,7 +27,7 @@ function build(msw: Msw): unknown {
   return msw.http.all('*', async ({ request }) => {
     const session = currentSession();
     if (session === undefined) return undefined; // outside any cassette: the user's server decides
-    const result = await answer(request, session);
+    const result = await answer(intercepted(request), session);
     if (result === 'passthrough') return msw.passthrough();
     // An msw handler cannot fail a request with a cause; a network error is the closest it has.
     return result instanceof Response ? result : Response.error();

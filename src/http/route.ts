@@ -3,7 +3,7 @@ import { isReplayError, type ReplayError } from '../errors.js';
 import type { CassetteSession } from '../session.js';
 import { addUsage, responseUsage } from '../usage.js';
 import { clientTlsOptions, fetchWithTls } from './node-live.js';
-import { readBodyOf, requestToCall, responseToStored, storedToResponse, verifyView, type StoredResponse } from './exchange.js';
+import { outgoingOf, readBodyOf, requestToCall, responseToStored, storedToResponse, verifyView, type OutgoingRequest, type StoredResponse } from './exchange.js';
 
 /**
  * What tapedeck does with an intercepted request: answer it (a replayed or just-recorded response),
@@ -16,17 +16,29 @@ export type Answer = Response | { networkError: Error } | 'passthrough';
 const BYPASS = 'msw/passthrough';
 const BYPASS_PATTERN = /(,\s+)?msw\/passthrough/;
 
-/** Routes an intercepted request through the cassette of its async context. */
-export async function answer(request: Request, session: CassetteSession): Promise<Answer> {
+/** A request tapedeck answers: what keys it, and how to make it for real (recording, verify). */
+export interface Intercepted extends OutgoingRequest {
+  /** Sends the request to the network, untaped, redirects unfollowed; resolves with the response. */
+  send(): Promise<Response>;
+}
+
+/** An intercepted `Request` (the interceptors' listener, an msw handler). */
+export function intercepted(request: Request): Intercepted {
+  return { ...outgoingOf(request), send: () => liveResponse(request) };
+}
+
+/** Routes an intercepted request through the cassette of its async context; a response is built `As` that class. */
+export async function answer(request: Intercepted, session: CassetteSession, As: typeof Response = Response): Promise<Answer> {
   const options = session.options;
-  if (matchesHost(new URL(request.url), options.passthrough)) return 'passthrough';
+  if (passesThrough(request.url, options.passthrough)) return 'passthrough';
   const key = await requestToCall(request, options);
   try {
     const stored = await session.call<StoredResponse>({
       toolId: key.toolId,
       args: key.args,
+      plainArgs: true,
       // Each redirect hop is its own exchange, so the client follows them on replay as it did live.
-      live: async () => responseToStored(await liveResponse(request).catch(rethrowCause), options, key.toolId),
+      live: async () => responseToStored(await request.send().catch(rethrowCause), options, key.toolId),
       compareView: verifyView,
       // storedToResponse only reads the recording to build a new Response: no copy needed.
       readOnly: true,
@@ -36,7 +48,7 @@ export async function answer(request: Request, session: CassetteSession): Promis
         if (usage !== undefined) addUsage((stats.tokens ??= {}), usage);
       },
     });
-    return storedToResponse(stored, options);
+    return storedToResponse(stored, options, As);
   } catch (error) {
     // tapedeck's own problem (a miss, a closed session, ...): the session has noted it and fails the test
     // at its end with the full explanation; the client gets an answer it will not retry.
@@ -93,7 +105,11 @@ function liveResponse(request: Request): Promise<Response> {
 function bypass(request: Request): Request {
   // requestToCall consumed the body: the live request carries the bytes it read.
   const body = readBodyOf(request);
-  const live = body === undefined ? new Request(request.clone(), { redirect: 'manual' }) : new Request(request, { body, redirect: 'manual' });
+  return markBypass(body === undefined ? new Request(request.clone(), { redirect: 'manual' }) : new Request(request, { body, redirect: 'manual' }));
+}
+
+/** Marks a live request the way msw's `bypass()` does (see {@link bypass}). */
+export function markBypass(live: Request): Request {
   live.headers.append('accept', BYPASS);
   return live;
 }
@@ -107,7 +123,9 @@ export function unmark(request: Request): void {
   else request.headers.set('accept', rest);
 }
 
-function matchesHost(url: URL, hosts: readonly HostMatcher[] | undefined): boolean {
+/** Whether `url` is on a `passthrough` host (its calls go to the network untaped). */
+export function passesThrough(url: string, hosts: readonly HostMatcher[] | undefined): boolean {
   if (hosts === undefined || hosts.length === 0) return false;
-  return hosts.some((h) => (typeof h === 'string' ? h === url.hostname || h === url.host : h.test(url.host)));
+  const { host, hostname } = new URL(url);
+  return hosts.some((h) => (typeof h === 'string' ? h === hostname || h === host : h.test(host)));
 }
