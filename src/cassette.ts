@@ -25,13 +25,15 @@ const resolvedCalls = new WeakSet<object>();
 /**
  * Normalises and hashes a call's args once (throws `args-not-json` with the JSON path), leaving out the
  * `ignore` JSON paths; pass the result to several cassette methods to avoid hashing the same args again.
+ * `plain`: the args are JSON values tapedeck itself built and nobody else holds (an HTTP request's key),
+ * so they are used as they are, not normalised into a copy.
  */
-export function resolveCall(call: CallKey, ignore: readonly string[] = []): ResolvedCall {
+export function resolveCall(call: CallKey, ignore: readonly string[] = [], plain = false): ResolvedCall {
   if (resolvedCalls.has(call)) return call as ResolvedCall;
   if (typeof call.toolId !== 'string' || call.toolId === '') {
     throw new ReplayError('invalid-args', `tapedeck: toolId must be a non-empty string, got ${preview(call.toolId)}.`);
   }
-  const normalized = toJsonValue(call.args, 'args');
+  const normalized = plain ? (call.args as JsonValue) : toJsonValue(call.args, 'args');
   const args = ignore.length === 0 ? normalized : omitPaths(normalized, ignore);
   const resolved = Object.freeze({ toolId: call.toolId, args, argsHash: hashJson(args) });
   resolvedCalls.add(resolved);

@@ -31,6 +31,8 @@ export interface SessionCall<T> {
   toolId: string;
   /** The call's args, before `ignore` paths are removed. */
   args: unknown;
+  /** The args are plain JSON tapedeck built for this call alone (an HTTP key): used as they are, not copied. */
+  plainArgs?: boolean;
   /** The tool's signature (`tool()` with `schema`/`version`); checked against the cassette on replay. */
   signature?: string;
   /** Makes the call for real. */
@@ -133,7 +135,7 @@ export class CassetteSession {
     if (this.#closed) throw this.#late(spec.toolId);
     this.stats.cassettes = 1;
     const live = () => runOutsideSession(spec.live);
-    const call = resolveCall({ toolId: spec.toolId, args: spec.args }, this.options.ignore);
+    const call = resolveCall({ toolId: spec.toolId, args: spec.args }, this.options.ignore, spec.plainArgs === true);
     const action = decide(this.mode, { recorded: this.cassette.has(call), fileExisted: this.#fileExisted });
     if (action !== 'live') this.#checkSignature(call, spec.signature);
     const decode = spec.decode ?? ((stored: unknown) => stored as T);

@@ -84,8 +84,23 @@ export function nameWords(name: string): string[] {
     .filter((w) => w !== '');
 }
 
+// The verdicts so far, per place: a payload repeats the same few names on every call. Bounded, so a
+// stream of generated names (ids as keys) cannot grow it without end.
+const verdicts = { member: new Map<string, boolean>(), header: new Map<string, boolean>() };
+const MAX_VERDICTS = 10_000;
+
 /** True when a name, by the word rule alone, holds a credential. */
 export function isCredentialName(name: string, place: NamePlace = 'member'): boolean {
+  const known = verdicts[place];
+  let verdict = known.get(name);
+  if (verdict === undefined) {
+    if (known.size >= MAX_VERDICTS) known.clear();
+    known.set(name, (verdict = judgeName(name, place)));
+  }
+  return verdict;
+}
+
+function judgeName(name: string, place: NamePlace): boolean {
   const lower = name.toLowerCase();
   if (place === 'header' && DEFAULT_REDACTED_HEADERS.includes(lower)) return true;
   const words = nameWords(name);
