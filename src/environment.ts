@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RecordedEnvironment } from './format.js';
+import { childProcess } from './lazy-deps.js';
 import { VERSION } from './version.js';
 
 /** Client packages whose versions are recorded, because their changes can change what is on the wire. */
@@ -63,7 +63,7 @@ export function currentEnvironment(root = process.cwd()): RecordedEnvironment {
  */
 export function gitProvenance(root: string): { commit: string; dirty: boolean } | undefined {
   const git = (args: string[]): string =>
-    execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, windowsHide: true });
+    childProcess().execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, windowsHide: true });
   try {
     const commit = git(['rev-parse', '--verify', '--quiet', 'HEAD']).trim();
     if (!/^[0-9a-f]{40,64}$/.test(commit)) return undefined;

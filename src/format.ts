@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { ReplayError } from './errors.js';
 import { MAX_JSON_DEPTH, isJsonObject, nestsDeeperThan } from './hash.js';
 import { formatPath } from './json-path.js';
-import { zod } from './zod-runtime.js';
+import { zod } from './lazy-deps.js';
 
 /** The cassette format this version writes. */
 export const SCHEMA_VERSION = 1;
@@ -152,7 +152,7 @@ export function acceptedCassetteFile(data: unknown): CassetteFile | undefined {
 
 /**
  * The zod schemas of the file, built on first use: zod is loaded only to word a corrupt cassette's error
- * (a valid one is accepted by {@link acceptedCassetteFile}, without zod; see zod-runtime.ts).
+ * (a valid one is accepted by {@link acceptedCassetteFile}, without zod; see lazy-deps.ts).
  */
 function buildSchemas() {
   const z = zod();

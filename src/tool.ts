@@ -6,7 +6,7 @@ import { ReplayError } from './errors.js';
 import { sha256 } from './hash.js';
 import { formatPath } from './json-path.js';
 import { redactMembers } from './secrets/index.js';
-import { zod } from './zod-runtime.js';
+import { zod } from './lazy-deps.js';
 
 /** Options of {@link tool}. */
 export interface ToolOptions<A extends unknown[]> {

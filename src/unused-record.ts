@@ -5,7 +5,7 @@ import { ReplayError, isReplayError } from './errors.js';
 import { formatPath } from './json-path.js';
 import { UNUSED_RECORD_FILE } from './location.js';
 import { parseJsonText, saveAtomic, stableStringify } from './store.js';
-import { zod } from './zod-runtime.js';
+import { zod } from './lazy-deps.js';
 
 // The note's name lives with the other naming rules (src/location.ts): no cassette can take it.
 export { UNUSED_RECORD_FILE };
@@ -26,7 +26,7 @@ export interface UnusedRecord {
   cassettes: Record<string, UnusedEntry[]>;
 }
 
-// Built on first read (zod loads lazily: see zod-runtime.ts).
+// Built on first read (zod loads lazily: see lazy-deps.ts).
 let recordSchema: z.ZodType<UnusedRecord> | undefined;
 function unusedRecordSchema(): z.ZodType<UnusedRecord> {
   if (recordSchema !== undefined) return recordSchema;

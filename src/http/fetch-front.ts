@@ -128,10 +128,12 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // The platform's own classes: while the interceptors run, the globals are proxies that record raw
 // headers on every construction (for node:http), which a fetch client never reads. A proxy's
 // `prototype.constructor` is the class it wraps.
-const NativeResponse = Response.prototype.constructor as typeof Response;
+// Looked up on first use: touching `Response` loads the platform's fetch (~15 ms), which a file that
+// never fetches should not pay for at import.
+let nativeResponse: typeof Response | undefined;
 
 async function respond(request: FrontRequest, init: RequestInit | undefined, session: Session, under: Fetch): Promise<Response> {
-  const result = await answer(request, session, NativeResponse);
+  const result = await answer(request, session, (nativeResponse ??= Response.prototype.constructor as typeof Response));
   if (result === 'passthrough') return under(request.input, init);
   if (!(result instanceof Response)) throw result.networkError;
   // What the interceptors do with an answer, in the same order: abort, then redirects.

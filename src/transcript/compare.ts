@@ -1,7 +1,7 @@
 // Two recordings of one call compared as what they mean: the conversation-aware `tapedeck diff` and the
 // `RECORD=verify` verdicts are this one comparison.
-import { diffArrays } from 'diff';
 import { diffJson, preview, type Difference } from '../diff.js';
+import { jsdiff } from '../lazy-deps.js';
 import { canonicalJson, isJsonObject, type JsonValue } from '../hash.js';
 import type { EntryResult } from '../format.js';
 import { detectApi, readAnswer, requestMessages } from './llm.js';
@@ -99,7 +99,7 @@ function argsChanges(api: LlmApi | undefined, a: unknown, b: unknown): Change[] 
   // Messages are aligned, not compared by position: one inserted message is one change.
   const before = requestMessages(api, a.body);
   const after = requestMessages(api, b.body);
-  for (const part of diffArrays(before, after, { comparator: (x, y) => messageKey(x) === messageKey(y) })) {
+  for (const part of jsdiff().diffArrays(before, after, { comparator: (x, y) => messageKey(x) === messageKey(y) })) {
     if (part.added || part.removed) for (const m of part.value) changes.push({ kind: 'behaviour', line: `request ${part.added ? '+' : '-'} ${messageLine(m)}` });
   }
   // The messages read the same: what differs in them is what the transcript leaves out, by path (tool
@@ -155,7 +155,7 @@ function streamChanges(bodyA: unknown, bodyB: unknown, answerDiffers: boolean): 
   const lines: Change[] = [];
   let i = 0;
   let j = 0;
-  for (const part of diffArrays(a.keys, b.keys)) {
+  for (const part of jsdiff().diffArrays(a.keys, b.keys)) {
     for (let n = 0; n < part.value.length; n++) {
       // The event's data as sent, not JSON-quoted again: escaped JSON in a string is what a diff should spare.
       if (part.removed) lines.push({ kind: 'info', line: `event ${i + 1} - ${inline(a.shown[i], 160)}` });
