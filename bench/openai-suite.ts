@@ -12,7 +12,12 @@ import { chatCompletion, chatRequest } from './lib/openai.js';
 import { startBenchServer } from './lib/server.js';
 import { median } from './lib/stats.js';
 
-export type OpenAISuiteVariant = 'hand' | 'tapedeck' | 'msw';
+/**
+ * `hand-als`: the hand-written mock with each test body run inside `AsyncLocalStorage#run`, what tracking
+ * a test's async context costs by itself on this Node (promise hooks up to Node 22): the floor of any tool
+ * that, like tapedeck, knows which test a call belongs to.
+ */
+export type OpenAISuiteVariant = 'hand' | 'hand-als' | 'tapedeck' | 'msw';
 
 export interface OpenAISuiteRow {
   variant: OpenAISuiteVariant;
@@ -53,7 +58,8 @@ export function openaiSuiteFile(variant: OpenAISuiteVariant, file: number, tests
       `afterAll(() => server.close());`,
     );
   }
-  if (variant === 'hand') {
+  if (variant === 'hand-als') lines.push(`import { AsyncLocalStorage } from 'node:async_hooks';`, `const als = new AsyncLocalStorage();`);
+  if (variant === 'hand' || variant === 'hand-als') {
     lines.push(
       `const text = JSON.stringify(completion);`,
       `const client = new OpenAI({ ...options, fetch: async () => new Response(text, { headers: { 'content-type': 'application/json' } }) });`,
@@ -88,7 +94,7 @@ export function openaiSuiteFile(variant: OpenAISuiteVariant, file: number, tests
     `    expect(answer.choices[0].message.content).toBe(completion.choices[0].message.content);`,
     `  }`,
     `};`,
-    `for (let i = 0; i < ${tests}; i++) test('agent turn ' + i, timed(${variant === 'tapedeck' ? 'withCassette(body(i))' : 'body(i)'}));`,
+    `for (let i = 0; i < ${tests}; i++) test('agent turn ' + i, timed(${{ tapedeck: 'withCassette(body(i))', 'hand-als': '() => als.run({ test: i }, body(i))', hand: 'body(i)', msw: 'body(i)' }[variant]}));`,
     '',
   );
   return lines.join('\n');
@@ -100,16 +106,16 @@ export async function openaiSuiteSection(options: { files: number; tests: number
   const project = await copyFixture('vitest-project');
   const timesDir = await mkdtemp(join(root, '.tapedeck-tmp-oa-times-'));
   try {
-    const variants: OpenAISuiteVariant[] = ['hand', 'tapedeck', 'msw'];
+    const variants: OpenAISuiteVariant[] = ['hand', 'hand-als', 'tapedeck', 'msw'];
     for (const v of variants) {
-      for (let f = 0; f < options.files; f++) await writeFile(join(project.dir, `oa-${v}-${String(f).padStart(2, '0')}.test.ts`), openaiSuiteFile(v, f, options.tests, options.calls));
+      for (let f = 0; f < options.files; f++) await writeFile(join(project.dir, `oa-${v}.${String(f).padStart(2, '0')}.test.ts`), openaiSuiteFile(v, f, options.tests, options.calls));
     }
     const total = options.files * options.tests;
     const run = async (variant: OpenAISuiteVariant, env: Record<string, string>, expectedHits: number): Promise<number> => {
       const before = server.hits();
       const start = performance.now();
-      // A filter, not file names: `vitest run oa-hand-` runs every file of the variant.
-      const result = await runRunner('vitest', project, { files: [`oa-${variant}-`], env: { BENCH_PORT: String(server.port), ...env }, timeoutMs: 300_000 });
+      // A filter, not file names: `vitest run oa-hand.` runs every file of the variant (and not oa-hand-als.).
+      const result = await runRunner('vitest', project, { files: [`oa-${variant}.`], env: { BENCH_PORT: String(server.port), ...env }, timeoutMs: 300_000 });
       const ms = performance.now() - start;
       const passed = [...result.tests.values()].filter((t) => t.status === 'passed').length;
       if (result.code !== 0 || passed !== total) throw new Error(`openai suite ${variant} failed (${passed}/${total} passed):\n${result.output.slice(-3000)}`);
@@ -119,10 +125,10 @@ export async function openaiSuiteSection(options: { files: number; tests: number
     };
     const recordMs = await run('tapedeck', { RECORD: '1' }, total * options.calls);
     options.log(`  openai suite: recorded ${total} cassettes in ${(recordMs / 1000).toFixed(1)} s`);
-    const runs: Record<OpenAISuiteVariant, number[]> = { hand: [], tapedeck: [], msw: [] };
-    const cold: Record<OpenAISuiteVariant, number[]> = { hand: [], tapedeck: [], msw: [] };
+    const runs: Record<OpenAISuiteVariant, number[]> = { hand: [], 'hand-als': [], tapedeck: [], msw: [] };
+    const cold: Record<OpenAISuiteVariant, number[]> = { hand: [], 'hand-als': [], tapedeck: [], msw: [] };
     for (let r = 0; r < options.repeat; r++) {
-      const order = [...variants.slice(r % 3), ...variants.slice(0, r % 3)];
+      const order = [...variants.slice(r % variants.length), ...variants.slice(0, r % variants.length)];
       for (const v of order) {
         await rm(timesDir, { recursive: true, force: true });
         await mkdir(timesDir);

@@ -13,7 +13,7 @@ import { chatCompletion, chatCompletionText, chatRequest, CHAT_PATH } from './li
  * recorded cassette (`record` writes it from the live server); `tapedeck-unsealed`: the same replay with
  * the network seal off; `live`: the loopback server.
  */
-export type OpenAIVariant = 'hand' | 'floor' | 'msw-static' | 'tapedeck' | 'tapedeck-unsealed' | 'record' | 'live';
+export type OpenAIVariant = 'hand' | 'floor' | 'msw-static' | 'tapedeck' | 'tapedeck-unsealed' | 'tapedeck-interceptors' | 'record' | 'live';
 
 export interface OpenAIWorkerInput {
   variant: OpenAIVariant;
@@ -65,9 +65,11 @@ switch (spec.variant) {
   }
   case 'record':
   case 'tapedeck':
-  case 'tapedeck-unsealed': {
+  case 'tapedeck-unsealed':
+  case 'tapedeck-interceptors': {
     const { installHttp, withCassette } = await import('../src/index.js');
     if (spec.variant === 'tapedeck-unsealed') (await import('../src/http/seal.js')).setSealEnabled(false);
+    if (spec.variant === 'tapedeck-interceptors') (await import('../src/http/fetch-front.js')).setFrontEnabled(false);
     // What the adapters do on import: hold interception for the whole file, not per test.
     const release = installHttp();
     const mode = spec.variant === 'record' ? ('record' as const) : ('replay' as const);
@@ -102,4 +104,10 @@ await scope(async () => {
 });
 await profiler?.stop();
 await close();
+// The variant measured the path it names: the front answered every replayed call, or none of them.
+if (spec.variant.startsWith('tapedeck')) {
+  const front = (await import('../src/http/fetch-front.js')).frontAnswers();
+  const expectedFront = spec.variant === 'tapedeck-interceptors' ? 0 : total;
+  if (front !== expectedFront) throw new Error(`openai ${spec.variant}: the fetch front answered ${front} calls, expected ${expectedFront}`);
+}
 reply({ samples, wrong, ...(firstWrong === undefined ? {} : { firstWrong }) } satisfies OpenAIWorkerOutput);

@@ -21,9 +21,10 @@ export interface OpenAIRow extends Summary {
 
 const variants: Array<[OpenAIRow['id'], string]> = [
   ['hand', 'hand-written mock: new OpenAI({ fetch: async () => new Response(json) })'],
-  ['floor', 'floor: bare @mswjs/interceptors listener, pre-serialized Response'],
+  ['floor', 'bare @mswjs/interceptors listener, pre-serialized Response (the floor of any interceptors path)'],
   ['tapedeck', 'tapedeck replay'],
   ['tapedeck-unsealed', 'tapedeck replay, network seal off (to measure its cost)'],
+  ['tapedeck-interceptors', 'tapedeck replay through the interceptors (fetch front off)'],
   ['msw-static', 'msw static http.post + HttpResponse.json'],
   ['live', 'live loopback server'],
 ];
