@@ -404,11 +404,13 @@ function anchor(host: typeof globalThis, symbol: symbol, interceptor: Intercepto
   });
 }
 
-/** Whether tapedeck's listener is the only one (no user's msw handlers, nobody watching responses). */
+/**
+ * Whether tapedeck's listener is the only one (no user's msw handlers, nobody watching responses). While
+ * tapedeck holds interception its listener is always there, so one listener is tapedeck's.
+ */
 function onlyTapedeck(emitter: Emitter | RequestSource): boolean {
   if ((emitter.listenerCount?.('response') ?? 0) > 0) return false;
-  for (const listener of emitter.listeners('request')) if ((listener as { [LISTENER]?: true })[LISTENER] !== true) return false;
-  return true;
+  return (emitter.listenerCount?.('request') ?? emitter.listeners('request').length) === 1;
 }
 
 /** Moves tapedeck's listener after every other listener of an interceptor (patches) or the source (sockets). */
