@@ -24,7 +24,8 @@ export interface SuiteRow {
 }
 
 export interface ImportRow {
-  what: 'msw' | 'tapedeck';
+  /** `fetch`: only what any file that makes an HTTP call loads too (Node's own fetch, undici, on first use). */
+  what: 'msw' | 'tapedeck' | 'fetch';
   /** ms per test file, median over files. */
   ms: number;
   /** CPU ms (user + system) of the same, median over files: what a loaded machine's scheduling does not move. */
@@ -128,7 +129,8 @@ export async function suiteSection(options: SuiteOptions): Promise<SuiteRow[]> {
 
 /**
  * Per-test-file cost of what a test file loads: `msw` = import msw + msw/node, setupServer, listen;
- * `tapedeck` = import tapedeck/vitest and start interception (which imports msw, lazily, once). Each
+ * `tapedeck` = import tapedeck/vitest and start interception (which imports msw, lazily, once); `fetch` =
+ * first use of Node's own fetch, which any file that makes an HTTP call pays too (and interception does). Each
  * file times its own imports (vitest runs every file in a fresh process), one file at a time.
  */
 export async function importSection(files: number): Promise<ImportRow[]> {
@@ -137,7 +139,7 @@ export async function importSection(files: number): Promise<ImportRow[]> {
   try {
     const names: string[] = [];
     for (let i = 0; i < files; i++) {
-      for (const what of ['msw', 'tapedeck'] as const) {
+      for (const what of ['msw', 'tapedeck', 'fetch'] as const) {
         const name = `import-${String(i).padStart(2, '0')}-${what}.test.ts`;
         names.push(name);
         const load =
@@ -149,7 +151,12 @@ export async function importSection(files: number): Promise<ImportRow[]> {
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(startCpu);
   server.close();`
-            : `await import('tapedeck/vitest');
+            : what === 'fetch'
+              ? `new Headers({ a: 'b' });
+  void globalThis.fetch;
+  const ms = performance.now() - start;
+  const cpu = process.cpuUsage(startCpu);`
+              : `await import('tapedeck/vitest');
   const { installHttp } = await import('tapedeck');
   const release = await installHttp();
   const ms = performance.now() - start;
@@ -171,14 +178,15 @@ test('import', async () => {
     }
     const result = await runRunner('vitest', project, { files: names, args: ['--no-file-parallelism'] });
     if (result.code !== 0) throw new Error(`import bench failed:\n${result.output.slice(-3000)}`);
-    const times: Record<'msw' | 'tapedeck', number[]> = { msw: [], tapedeck: [] };
-    const cpu: Record<'msw' | 'tapedeck', number[]> = { msw: [], tapedeck: [] };
+    const times: Record<ImportRow['what'], number[]> = { msw: [], tapedeck: [], fetch: [] };
+    const cpu: Record<ImportRow['what'], number[]> = { msw: [], tapedeck: [], fetch: [] };
     for (const file of await readdir(out)) {
       const { ms, cpuMs } = JSON.parse(await readFile(join(out, file), 'utf8')) as { ms: number; cpuMs: number };
-      times[file.includes('-msw.') ? 'msw' : 'tapedeck'].push(ms);
-      cpu[file.includes('-msw.') ? 'msw' : 'tapedeck'].push(cpuMs);
+      const what = (['msw', 'tapedeck', 'fetch'] as const).find((w) => file.includes(`-${w}.`))!;
+      times[what].push(ms);
+      cpu[what].push(cpuMs);
     }
-    return (['msw', 'tapedeck'] as const).map((what) => ({ what, ms: median(times[what]), cpuMs: median(cpu[what]), files: times[what].length }));
+    return (['msw', 'tapedeck', 'fetch'] as const).map((what) => ({ what, ms: median(times[what]), cpuMs: median(cpu[what]), files: times[what].length }));
   } finally {
     await project.remove();
     await rm(out, { recursive: true, force: true });

@@ -55,7 +55,7 @@ test('npm run bench -- --smoke measures every section and writes the results', a
   expect(results.io.length).toBeGreaterThan(0);
   expect(results.heap?.loadedBytes).toBeGreaterThan(0);
   expect(results.suite.map((s) => `${s.runner}/${s.variant}`).sort()).toEqual(['jest/live', 'jest/msw', 'jest/tapedeck', 'vitest/live', 'vitest/msw', 'vitest/tapedeck']);
-  expect(results.imports.map((i) => i.what).sort()).toEqual(['msw', 'tapedeck']);
+  expect(results.imports.map((i) => i.what).sort()).toEqual(['fetch', 'msw', 'tapedeck']);
   expect(results.mcp.map((m) => m.what)).toEqual(['call', 'test']);
   for (const m of results.mcp) expect(Number.isFinite(m.replayMs) && Number.isFinite(m.liveMs), m.what).toBe(true);
   // Issue 17: the openai SDK per call against a hand-written mock, and the generated openai suite.
