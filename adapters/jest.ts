@@ -55,7 +55,6 @@ export function withCassette<A extends unknown[]>(optionsOrFn: CassetteOptions |
     const names = namePath(state.currentTestIdentity?.()) ?? [state.currentConcurrentTestName?.() ?? state.currentTestName ?? 'unnamed test'];
     const path = cassettePathOf(options, testFile, names);
     // jest reads the file argument as a RegExp too.
-    const fix = rerunCommand('jest', escapeRegExp(relativeToCwd(testFile)), names);
     // jest >= 30: the running test's own entry, where jest-circus puts its errors (a timeout's included).
     const entry = state.currentTestIdentity?.() as { errors?: unknown[] } | undefined;
     const running = state.currentTestName;
@@ -67,7 +66,7 @@ export function withCassette<A extends unknown[]>(optionsOrFn: CassetteOptions |
       return entry !== undefined ? (entry.errors?.length ?? 0) > 0 : now.currentTestName !== running;
     };
     await runScope(
-      { ...options, path, fix, name: names.join(' › '), failed, ...(fileScope ? { onLateFailure: (e) => fileScope.lateFailure(e) } : {}) },
+      { ...options, path, fixCommand: () => rerunCommand('jest', escapeRegExp(relativeToCwd(testFile)), names), name: names.join(' › '), failed, ...(fileScope ? { onLateFailure: (e) => fileScope.lateFailure(e) } : {}) },
       (cassette) => fn(cassette, ...args),
     );
   };

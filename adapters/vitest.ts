@@ -51,13 +51,12 @@ export function withCassette(optionsOrFn: CassetteOptions | CassetteTestFn, mayb
     const testFile = task.file.filepath;
     const names = namePath(task);
     const path = cassettePathOf(options, testFile, names);
-    const fix = rerunCommand('vitest run', relativeToCwd(testFile), names);
     // expect.soft failures and timeouts mark the task failed; expect.assertions(n) is checked after the body.
     // vitest counts assertions on the test's own expect only once the test has touched it (`_local`).
     const assertions = () => ((context as { _local?: boolean })._local === true ? context.expect : expect).getState();
     const failed = () => task.result?.state === 'fail' || (task.result?.errors?.length ?? 0) > 0 || assertionsFailed(assertions());
     await runScope(
-      { ...options, path, fix, name: names.join(' › '), failed, ...(fileScope ? { onLateFailure: (e) => fileScope.lateFailure(e) } : {}) },
+      { ...options, path, fixCommand: () => rerunCommand('vitest run', relativeToCwd(testFile), names), name: names.join(' › '), failed, ...(fileScope ? { onLateFailure: (e) => fileScope.lateFailure(e) } : {}) },
       (cassette) => fn(cassette, context),
     );
   };

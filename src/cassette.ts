@@ -290,6 +290,11 @@ export class ToolCallCassette {
     return structuredClone(this.#meta);
   }
 
+  /** `meta.environment` as recorded, not copied (every replaying test compares it: see session.ts). */
+  get recordedEnvironment(): Readonly<CassetteMeta['environment']> {
+    return this.#meta.environment;
+  }
+
   /** Replaces metadata fields (unknown fields already present are kept). */
   updateMeta(patch: Partial<CassetteMeta>): void {
     this.#meta = { ...this.#meta, ...structuredClone(patch) };

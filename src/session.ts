@@ -60,8 +60,11 @@ export interface SessionInit {
   options: TapedeckOptions;
   /** The cassette as loaded (`null`: no file yet), and its exact text for the conflict check. */
   loaded: { cassette: ToolCallCassette; text: string } | null;
-  /** The command that re-records this test, e.g. `RECORD=1 npx vitest run a.test.ts -t "name"`. */
-  fix?: string;
+  /**
+   * The command that re-records this test, e.g. `RECORD=1 npx vitest run a.test.ts -t "name"`; a function
+   * is called once, when a message first needs it (most tests never do).
+   */
+  fix?: string | (() => string);
   /** The test's name as the runner shows it (`describe › test`), for messages. */
   name?: string;
   /** Count this cassette in the run's summary only once a call used it (a test file's own cassette). */
@@ -98,7 +101,7 @@ export class CassetteSession {
   /** Finished, but still serving calls (see `lingers`). */
   #lingering = false;
   readonly #original: ToolCallCassette | null;
-  readonly #fix: string | undefined;
+  #fixText: string | (() => string) | undefined;
   readonly #store: CassetteStore;
   readonly #name: string | undefined;
   readonly #onLateFailure: ((error: ReplayError) => void) | undefined;
@@ -113,7 +116,7 @@ export class CassetteSession {
     this.path = init.path;
     this.mode = init.mode;
     this.options = init.options;
-    this.#fix = init.fix;
+    this.#fixText = init.fix;
     this.#name = init.name;
     this.#lingers = init.lingers === true;
     this.#onLateFailure = init.onLateFailure;
@@ -128,6 +131,12 @@ export class CassetteSession {
     // `record` rewrites the file from scratch (unused entries dropped) but keeps unknown fields.
     this.cassette = init.mode === 'record' ? base.emptyCopy() : base;
     this.stats.cassettes = init.countWhenUsed === true ? 0 : 1;
+  }
+
+  /** The command that re-records this test (see `SessionInit.fix`). */
+  get #fix(): string | undefined {
+    if (typeof this.#fixText === 'function') this.#fixText = this.#fixText();
+    return this.#fixText;
   }
 
   /** Makes, replays, records or verifies one call, as the mode and the cassette say. */
@@ -426,7 +435,7 @@ export class CassetteSession {
   #reportEnvironmentDrift(): void {
     if (this.#original === null || this.stats.replayed === 0) return;
     for (const warning of this.#original.warnings) this.#warn(`tapedeck: warning: ${warning}`);
-    const drift = environmentDrift(this.#original.meta.environment, runtimeEnvironment());
+    const drift = environmentDrift(this.#original.recordedEnvironment, runtimeEnvironment());
     if (drift.length > 0) {
       this.#warn(`tapedeck: warning: ${this.path} was recorded in a different environment (replay is unaffected; re-record if answers may have changed):\n${drift.map((d) => `    ${d}`).join('\n')}`);
     }

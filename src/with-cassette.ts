@@ -23,6 +23,8 @@ export interface WithCassetteOptions extends TapedeckOptions {
 
 /** What the adapters add to {@link WithCassetteOptions}: the test's identity and the runner's verdict. */
 export interface ScopeHooks {
+  /** The re-record command, worked out only if a message needs it (overrides `fix`). */
+  fixCommand?: () => string;
   /** The test's name as the runner shows it, for messages. */
   name?: string;
   /**
@@ -53,7 +55,7 @@ export function openSession(options: WithCassetteOptions & ScopeHooks): Cassette
     mode,
     options: opts,
     loaded,
-    ...(options.fix === undefined ? {} : { fix: options.fix }),
+    ...(options.fixCommand !== undefined ? { fix: options.fixCommand } : options.fix === undefined ? {} : { fix: options.fix }),
     ...(options.name === undefined ? {} : { name: options.name }),
     ...(options.onLateFailure === undefined ? {} : { onLateFailure: options.onLateFailure }),
     ...(options.countWhenUsed === true ? { countWhenUsed: true } : {}),

@@ -361,7 +361,8 @@ export function storedToResponse(stored: StoredResponse, options: { replayDelays
     if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
     else headers.push([name, value]);
   }
-  const init = { status: stored.status, statusText: stored.statusText, headers };
+  // 200 is the default status: not passing it skips a WebIDL conversion per replayed response.
+  const init: ResponseInit = stored.status === 200 ? { statusText: stored.statusText, headers } : { status: stored.status, statusText: stored.statusText, headers };
   if (NULL_BODY_STATUSES.has(stored.status)) return new As(null, init);
   const live = liveBodies.get(stored);
   if (live !== undefined) return new As(live, init);
