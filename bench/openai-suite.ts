@@ -4,10 +4,11 @@
 // (`new OpenAI({ fetch: async () => new Response(json) })`) vs msw static handlers, A/B interleaved with
 // the order rotated each round. Every generated test also times its own body (scope + calls), so the same
 // runs give the per-test cold cost: tests 2-10 of each file's fresh worker.
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { copyFixture, root, runRunner } from '../test/adapters/harness.js';
+import type { Generation } from './generation.js';
 import { chatCompletion, chatRequest } from './lib/openai.js';
 import { startBenchServer } from './lib/server.js';
 import { median } from './lib/stats.js';
@@ -101,9 +102,13 @@ export function openaiSuiteFile(variant: OpenAISuiteVariant, file: number, tests
 }
 
 /** Runs the openai suite: wall time per variant and the per-test cold cost, in the same runs. */
-export async function openaiSuiteSection(options: { files: number; tests: number; calls: number; repeat: number; log: (line: string) => void }): Promise<OpenAISuiteRow[]> {
+export async function openaiSuiteSection(options: { files: number; tests: number; calls: number; repeat: number; log: (line: string) => void; generation?: Generation }): Promise<OpenAISuiteRow[]> {
   const server = await startBenchServer();
   const project = await copyFixture('vitest-project');
+  const generation = options.generation;
+  // Another generation: its Node runs vitest, and the project has its msw (so tapedeck and the msw
+  // variant use msw's interceptors, 0.45 for msw 3), linked in from the cache it was installed to.
+  if (generation !== undefined) await symlink(join(generation.env.TAPEDECK_BENCH_MSW_FROM!, 'node_modules', 'msw'), join(project.dir, 'node_modules', 'msw'), 'dir');
   const timesDir = await mkdtemp(join(root, '.tapedeck-tmp-oa-times-'));
   try {
     const variants: OpenAISuiteVariant[] = ['hand', 'hand-als', 'tapedeck', 'msw'];
@@ -115,7 +120,12 @@ export async function openaiSuiteSection(options: { files: number; tests: number
       const before = server.hits();
       const start = performance.now();
       // A filter, not file names: `vitest run oa-hand.` runs every file of the variant (and not oa-hand-als.).
-      const result = await runRunner('vitest', project, { files: [`oa-${variant}.`], env: { BENCH_PORT: String(server.port), ...env }, timeoutMs: 300_000 });
+      const result = await runRunner('vitest', project, {
+        files: [`oa-${variant}.`],
+        env: { BENCH_PORT: String(server.port), ...env },
+        timeoutMs: 300_000,
+        ...(generation === undefined ? {} : { execPath: generation.runtime.execPath }),
+      });
       const ms = performance.now() - start;
       const passed = [...result.tests.values()].filter((t) => t.status === 'passed').length;
       if (result.code !== 0 || passed !== total) throw new Error(`openai suite ${variant} failed (${passed}/${total} passed):\n${result.output.slice(-3000)}`);

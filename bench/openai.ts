@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Generation } from './generation.js';
 import { runChild } from './lib/child.js';
 import { startBenchServer } from './lib/server.js';
 import { summarize, type Summary } from './lib/stats.js';
@@ -29,13 +30,14 @@ const variants: Array<[OpenAIRow['id'], string]> = [
   ['live', 'live loopback server'],
 ];
 
-/** Runs the per-call OpenAI comparison. */
-export async function openaiSection(options: { rounds: number; warmup: number; iterations: number; log: (line: string) => void }): Promise<OpenAIRow[]> {
+/** Runs the per-call OpenAI comparison (in another Node and msw, with `generation`). */
+export async function openaiSection(options: { rounds: number; warmup: number; iterations: number; log: (line: string) => void; generation?: Generation }): Promise<OpenAIRow[]> {
+  const child = options.generation === undefined ? {} : { runtime: options.generation.runtime, env: options.generation.env };
   const server = await startBenchServer();
   const dir = await mkdtemp(join(tmpdir(), 'tapedeck-bench-openai-'));
   try {
     const base = { origin: server.origin, cassette: join(dir, 'openai.json'), warmup: options.warmup, iterations: options.iterations };
-    await runChild<OpenAIWorkerOutput>('openai-worker.ts', { ...base, variant: 'record' } satisfies OpenAIWorkerInput);
+    await runChild<OpenAIWorkerOutput>('openai-worker.ts', { ...base, variant: 'record' } satisfies OpenAIWorkerInput, child);
     const recorded = server.hits();
     if (recorded !== options.warmup + options.iterations) throw new Error(`recording the openai cassette made ${recorded} live calls, expected ${options.warmup + options.iterations}`);
     const samples = new Map<string, number[]>();
@@ -46,7 +48,7 @@ export async function openaiSection(options: { rounds: number; warmup: number; i
       const rotated = [...variants.slice(offset), ...variants.slice(0, offset)];
       for (const [id] of round % 2 === 1 ? rotated.reverse() : rotated) {
         const before = server.hits();
-        const out = await runChild<OpenAIWorkerOutput>('openai-worker.ts', { ...base, variant: id } satisfies OpenAIWorkerInput);
+        const out = await runChild<OpenAIWorkerOutput>('openai-worker.ts', { ...base, variant: id } satisfies OpenAIWorkerInput, child);
         if (out.wrong > 0) throw new Error(`openai ${id}: ${out.wrong} calls got a wrong answer; ${out.firstWrong}`);
         const served = server.hits() - before;
         if (id !== 'live' && served > 0) throw new Error(`openai ${id}: reached the live server ${served} times`);

@@ -31,6 +31,8 @@ export interface BenchResults {
   mcp: McpRow[];
   openai: OpenAIRow[];
   openaiSuite: OpenAISuiteRow[];
+  /** Sections 7 and 8 again in the second generation (Node 22 with msw 3). */
+  openaiNext?: { label: string; openai: OpenAIRow[]; openaiSuite: OpenAISuiteRow[] };
   targets: Target[];
 }
 
@@ -42,8 +44,33 @@ const kb = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` :
 type Untagged = Omit<Target, 'issue'>;
 
 function issue17Targets(r: BenchResults): Untagged[] {
+  const out: Untagged[] = [...openaiTargets(r.openai, r.openaiSuite, '')];
+  if (r.openaiNext !== undefined) out.push(...openaiTargets(r.openaiNext.openai, r.openaiNext.openaiSuite, `${r.openaiNext.label}: `));
+  const td17 = r.imports.find((i) => i.what === 'tapedeck');
+  const fetch17 = r.imports.find((i) => i.what === 'fetch');
+  if (td17) {
+    const overFetch = fetch17 === undefined ? '' : ` (of which ${fetch17.ms.toFixed(0)} ms is loading Node's own fetch, as any file that makes an HTTP call does: +${(td17.ms - fetch17.ms).toFixed(0)} ms over that)`;
+    out.push({
+      target: 'per file: import tapedeck/vitest + start interception ≤ +30 ms over an empty test file',
+      measured: `+${td17.ms.toFixed(0)} ms wall, ${td17.cpuMs.toFixed(0)} ms CPU${overFetch}`,
+      met: td17.ms <= 30,
+    });
+  }
+  const big = [...r.io].sort((a, b) => b.entries - a.entries)[0];
+  if (big) {
+    out.push({
+      target: `a replaying test's load of ${big.entries.toLocaleString('en-US')} entries ≤ 2x readFile + JSON.parse`,
+      measured: `${big.sessionLoadMs.toFixed(1)} vs ${big.readParseMs.toFixed(1)} ms = ${x(big.sessionLoadRatio)} (ToolCallCassette.load, every hash at load: ${x(big.loadRatio)})`,
+      met: big.sessionLoadRatio <= 2,
+    });
+  }
+  return out;
+}
+
+/** The suite and per-call targets of one generation's openai rows (`prefix` names the generation). */
+function openaiTargets(openai: OpenAIRow[], openaiSuite: OpenAISuiteRow[], prefix: string): Untagged[] {
   const out: Untagged[] = [];
-  const suite = (v: string) => r.openaiSuite.find((s) => s.variant === v);
+  const suite = (v: string) => openaiSuite.find((s) => s.variant === v);
   const [hand, td, msw] = [suite('hand'), suite('tapedeck'), suite('msw')];
   if (hand && td && msw) {
     const shape = `${td.files} files x ${td.tests} tests x ${td.calls} openai calls`;
@@ -58,17 +85,7 @@ function issue17Targets(r: BenchResults): Untagged[] {
       met: td.coldTestRatio <= 1.5,
     });
   }
-  const td17 = r.imports.find((i) => i.what === 'tapedeck');
-  const fetch17 = r.imports.find((i) => i.what === 'fetch');
-  if (td17) {
-    const overFetch = fetch17 === undefined ? '' : ` (of which ${fetch17.ms.toFixed(0)} ms is loading Node's own fetch, as any file that makes an HTTP call does: +${(td17.ms - fetch17.ms).toFixed(0)} ms over that)`;
-    out.push({
-      target: 'per file: import tapedeck/vitest + start interception ≤ +30 ms over an empty test file',
-      measured: `+${td17.ms.toFixed(0)} ms wall, ${td17.cpuMs.toFixed(0)} ms CPU${overFetch}`,
-      met: td17.ms <= 30,
-    });
-  }
-  const call = (id: string) => r.openai.find((o) => o.id === id);
+  const call = (id: string) => openai.find((o) => o.id === id);
   const [replay, floor, unsealed, viaInterceptors] = [call('tapedeck'), call('floor'), call('tapedeck-unsealed'), call('tapedeck-interceptors')];
   if (replay && floor) {
     const through = viaInterceptors === undefined ? '' : `; tapedeck through the interceptors: ${x(viaInterceptors.ratio)}`;
@@ -77,15 +94,7 @@ function issue17Targets(r: BenchResults): Untagged[] {
   if (replay && unsealed) {
     out.push({ target: 'per call: the network seal adds ≤ 5% to a replayed openai call', measured: `${us(replay.median)} vs ${us(unsealed.median)} µs unsealed = ${x(replay.median / unsealed.median)}`, met: replay.median / unsealed.median <= 1.05 });
   }
-  const big = [...r.io].sort((a, b) => b.entries - a.entries)[0];
-  if (big) {
-    out.push({
-      target: `a replaying test's load of ${big.entries.toLocaleString('en-US')} entries ≤ 2x readFile + JSON.parse`,
-      measured: `${big.sessionLoadMs.toFixed(1)} vs ${big.readParseMs.toFixed(1)} ms = ${x(big.sessionLoadRatio)} (ToolCallCassette.load, every hash at load: ${x(big.loadRatio)})`,
-      met: big.sessionLoadRatio <= 2,
-    });
-  }
-  return out;
+  return out.map((t) => ({ ...t, target: `${prefix}${t.target}` }));
 }
 
 /** The HTTP targets of one generation's rows (`prefix` names the generation). */
@@ -146,6 +155,32 @@ function issue6Targets(r: BenchResults): Untagged[] {
     if (replay) out.push({ target: `${runner}: ${replay.tests} tests x ${replay.callsPerTest} requests, replay ≤ 1.05x msw static handlers`, measured: `${replay.ms.toFixed(0)} ms = ${x(replay.ratio)}`, met: replay.ratio <= 1.05 });
   }
   return out;
+}
+
+/** Sections 7 and 8 of one generation (`suffix` names it in the headings). */
+function openaiSections(openai: OpenAIRow[], openaiSuite: OpenAISuiteRow[], suffix: string): string[] {
+  const parts: string[] = [];
+  if (openai.length > 0) {
+    parts.push(
+      `## 7. One warm openai \`chat.completions.create\` (the real SDK, sequential)${suffix}\n\nµs per call, median and p95 of ${openai[0]!.n} calls per variant; ratio = median / the hand-written mock's median.\n\n` +
+        table(['variant', 'median', 'p95', 'ratio'], openai.map((o) => [o.label, us(o.median), us(o.p95), x(o.ratio)])),
+    );
+  }
+  if (openaiSuite.length > 0) {
+    const first = openaiSuite[0]!;
+    const label = {
+      hand: 'hand-written mock (fetch option)',
+      'hand-als': 'the same mock, each test in AsyncLocalStorage#run (what knowing the test of a call costs by itself)',
+      tapedeck: 'tapedeck replay (CI=true)',
+      msw: 'msw static handlers',
+    };
+    parts.push(
+      `## 8. Suite: ${first.files} files x ${first.tests} tests x ${first.calls} openai calls, \`vitest run\` as a child process${suffix}\n\n` +
+        `Wall ms, median of ${first.runs.length} runs interleaved with the order rotated; per test = one test's body (scope + calls) in ms, tests 2-${first.tests} of each file's fresh worker, mean per file, median over files and runs. Ratios to the hand-written mock.\n\n` +
+        table(['variant', 'wall ms', 'ratio', 'per test ms', 'ratio'], openaiSuite.map((s) => [label[s.variant], s.ms.toFixed(0), x(s.ratio), s.coldTestMs.toFixed(2), x(s.coldTestRatio)])),
+    );
+  }
+  return parts;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -230,26 +265,8 @@ export function renderMarkdown(r: BenchResults): string {
         table(['what', 'n', 'tapedeck replay', 'live stdio server', 'replay is faster by'], r.mcp.map((m) => [label[m.what], String(m.n), m.replayMs.toFixed(3), m.liveMs.toFixed(3), x(m.speedup)])),
     );
   }
-  if (r.openai.length > 0) {
-    parts.push(
-      `## 7. One warm openai \`chat.completions.create\` (the real SDK, sequential)\n\nµs per call, median and p95 of ${r.openai[0]!.n} calls per variant; ratio = median / the hand-written mock's median.\n\n` +
-        table(['variant', 'median', 'p95', 'ratio'], r.openai.map((o) => [o.label, us(o.median), us(o.p95), x(o.ratio)])),
-    );
-  }
-  if (r.openaiSuite.length > 0) {
-    const first = r.openaiSuite[0]!;
-    const label = {
-      hand: 'hand-written mock (fetch option)',
-      'hand-als': 'the same mock, each test in AsyncLocalStorage#run (what knowing the test of a call costs by itself)',
-      tapedeck: 'tapedeck replay (CI=true)',
-      msw: 'msw static handlers',
-    };
-    parts.push(
-      `## 8. Suite: ${first.files} files x ${first.tests} tests x ${first.calls} openai calls, \`vitest run\` as a child process\n\n` +
-        `Wall ms, median of ${first.runs.length} runs interleaved with the order rotated; per test = one test's body (scope + calls) in ms, tests 2-${first.tests} of each file's fresh worker, mean per file, median over files and runs. Ratios to the hand-written mock.\n\n` +
-        table(['variant', 'wall ms', 'ratio', 'per test ms', 'ratio'], r.openaiSuite.map((s) => [label[s.variant], s.ms.toFixed(0), x(s.ratio), s.coldTestMs.toFixed(2), x(s.coldTestRatio)])),
-    );
-  }
+  parts.push(...openaiSections(r.openai, r.openaiSuite, ''));
+  if (r.openaiNext !== undefined) parts.push(...openaiSections(r.openaiNext.openai, r.openaiNext.openaiSuite, ` (${r.openaiNext.label})`));
   for (const issue of [6, 17] as const) {
     const targets = r.targets.filter((t) => t.issue === issue);
     if (targets.length > 0) parts.push(`## Targets (issue ${issue})\n\n` + table(['target', 'measured', 'met'], targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));

@@ -298,8 +298,38 @@ export function installHttp(): () => Promise<void> {
     const release = 'unavailable' in sync ? undefined : hold(sync);
     return async () => release?.();
   }
+  // The ES-module-only generation (0.45) loads asynchronously, after a client built at the top of the test
+  // file has taken `fetch`: the front goes up now, so that client takes it (it answers nothing until the
+  // source is held; that generation intercepts sockets, beneath whatever `fetch` a client took).
+  const found = locateInterceptors();
+  const early = 'unavailable' in found || !found.esm || held?.front !== undefined ? undefined : putFront({ realm: globalThis, alone: aloneOnSource });
+  if (early !== undefined) earlyFront = early;
   const pending = load().then((l) => ('unavailable' in l ? undefined : hold(l)));
+  pending.then(
+    (release) => {
+      // Not held after all (interception unavailable): take the early front down again.
+      if (release === undefined && earlyFront === early) {
+        early?.();
+        earlyFront = undefined;
+      }
+    },
+    () => undefined,
+  );
   return async () => (await pending)?.();
+}
+/** The front {@link installHttp} put up before the request source was held; `holdSource` adopts it. */
+let earlyFront: (() => void) | undefined;
+/** The request source tapedeck holds (sockets generation), while it does. */
+let heldSource: RequestSource | undefined;
+/** How many of the source's request listeners tapedeck's own interceptor added (its forwarder). */
+let ownerListeners = 0;
+
+/** The front's check on the sockets generation: the source's request listeners are tapedeck's alone. */
+const aloneOnSource = (): boolean => heldSource !== undefined && onlyTapedeck(heldSource, ownerListeners + 1);
+
+function sourceListeners(layer: SocketLayer): number {
+  const source = layer.source();
+  return source === undefined ? 0 : listenerCount(source);
 }
 
 function hold(interceptors: Loaded): () => Promise<void> {
@@ -314,9 +344,13 @@ function hold(interceptors: Loaded): () => Promise<void> {
 function holdSource(layer: SocketLayer): () => Promise<void> {
   const state: Held = (held ??= { refs: 0, joined: new Set() });
   if (state.refs++ === 0) {
+    // Every interceptor on the source listens to it through a forwarder; tapedeck's own adds one (or
+    // more, in another version): counted, so the front knows which listeners are tapedeck's.
+    const before = sourceListeners(layer);
     const owner = new layer.http();
     owner.apply();
     state.owner = owner;
+    ownerListeners = sourceListeners(layer) - before;
     holdSocketInterception(1);
   }
   const source = layer.source();
@@ -326,7 +360,11 @@ function holdSource(layer: SocketLayer): () => Promise<void> {
   }
   // Every scope re-checks: a user's msw server may have started (or restarted) since the last one.
   keepLast(source);
-  if (state.front === undefined) state.front = putFront({ realm: globalThis, alone: () => onlyTapedeck(source) });
+  heldSource = source;
+  if (state.front === undefined) {
+    state.front = earlyFront ?? putFront({ realm: globalThis, alone: aloneOnSource });
+    earlyFront = undefined;
+  }
   let released = false;
   return async () => {
     if (released) return;
@@ -334,6 +372,7 @@ function holdSource(layer: SocketLayer): () => Promise<void> {
     if (--state.refs > 0) return;
     state.front?.();
     state.front = undefined;
+    heldSource = undefined;
     source.removeListener('request', onRequest);
     state.owner?.dispose();
     state.owner = undefined;
@@ -405,12 +444,18 @@ function anchor(host: typeof globalThis, symbol: symbol, interceptor: Intercepto
 }
 
 /**
- * Whether tapedeck's listener is the only one (no user's msw handlers, nobody watching responses). While
- * tapedeck holds interception its listener is always there, so one listener is tapedeck's.
+ * Whether only tapedeck would hear a request (no user's msw handlers, nobody watching responses): the
+ * request listeners are exactly tapedeck's `expected` ones. While tapedeck holds interception its listener
+ * is always there: on an interceptor (patches) that is the only one; on the shared source (sockets) its own
+ * interceptor's forwarder is there too (see {@link holdSource}).
  */
-function onlyTapedeck(emitter: Emitter | RequestSource): boolean {
+function onlyTapedeck(emitter: Emitter | RequestSource, expected = 1): boolean {
   if ((emitter.listenerCount?.('response') ?? 0) > 0) return false;
-  return (emitter.listenerCount?.('request') ?? emitter.listeners('request').length) === 1;
+  return listenerCount(emitter) === expected;
+}
+
+function listenerCount(emitter: Emitter | RequestSource): number {
+  return emitter.listenerCount?.('request') ?? emitter.listeners('request').length;
 }
 
 /** Moves tapedeck's listener after every other listener of an interceptor (patches) or the source (sockets). */

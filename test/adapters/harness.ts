@@ -127,6 +127,8 @@ export interface RunOptions {
   args?: string[];
   /** Kill the runner after this long (default 60 s; the bench's 20-file suites need more on a loaded machine). */
   timeoutMs?: number;
+  /** The Node binary to run the runner with (default: this process's; the bench runs another generation). */
+  execPath?: string;
 }
 
 // The root test run itself happens under CI=true (and inside vitest): none of that may reach the child.
@@ -146,7 +148,7 @@ export async function runRunner(runner: Runner, project: Project, options: RunOp
     runner === 'vitest'
       ? [bins.vitest, 'run', ...options.files, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...(options.args ?? [])]
       : [bins.jest, '--ci=false', '--no-watchman', '--runInBand', '--json', `--outputFile=${report}`, ...(options.args ?? []), ...options.files];
-  const { code, output } = await spawnNode([...(options.nodeArgs ?? []), ...args], project.dir, childEnv(options.env), options.timeoutMs);
+  const { code, output } = await spawnProcess(options.execPath ?? process.execPath, [...(options.nodeArgs ?? []), ...args], project.dir, childEnv(options.env), options.timeoutMs);
   const tests = existsSync(report) ? parseReport(await readFile(report, 'utf8')) : new Map<string, TestOutcome>();
   await rm(report, { force: true });
   return { code, output, tests };
@@ -159,10 +161,6 @@ export async function runRunner(runner: Runner, project: Project, options: RunOp
 export async function runShellCommand(command: string, project: Project, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const local = command.replace(/\bnpx (vitest|jest)\b/, (_, runner: Runner) => `'${process.execPath}' '${bins[runner]}'${runner === 'jest' ? ' --ci=false --no-watchman' : ''}`);
   return spawnProcess('sh', ['-c', local], project.dir, childEnv(env));
-}
-
-function spawnNode(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<{ code: number | null; output: string }> {
-  return spawnProcess(process.execPath, args, cwd, env, timeoutMs);
 }
 
 function spawnProcess(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
