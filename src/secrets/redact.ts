@@ -122,6 +122,18 @@ export function redactMultipart(body: string, boundary: string, extra?: RedactOp
  * Discord webhooks): their last segment is the secret.
  */
 export function redactPath(pathname: string, host = ''): string {
+  // Every call to an API asks about the same few paths: each is scanned for key shapes once (bounded).
+  const key = `${host}\n${pathname}`;
+  let redacted = redactedPaths.get(key);
+  if (redacted === undefined) {
+    if (redactedPaths.size >= 10_000) redactedPaths.clear();
+    redactedPaths.set(key, (redacted = scanPath(pathname, host)));
+  }
+  return redacted;
+}
+const redactedPaths = new Map<string, string>();
+
+function scanPath(pathname: string, host: string): string {
   if (secretKind(host + pathname) === undefined) return pathname;
   const segments = pathname
     .split('/')
