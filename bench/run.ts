@@ -2,9 +2,10 @@
 // this same run (the machines are shared and noisy; absolute times move, ratios much less). Prints the
 // tables and writes them to bench/results/latest.json and latest.md.
 //
-//   npm run bench                         the whole bench (under 5 minutes on 2 cores)
+//   npm run bench                         the whole bench (about 8 minutes on 2 cores)
 //   npm run bench -- --smoke              tiny counts, every code path once (test/bench-smoke.test.ts)
 //   npm run bench -- --only=http,hash     some sections: http, hash, io, suite, import, mcp, openai, oa-suite
+//   node --import tsx bench/cold-profile.ts tapedeck   where a cold test's time goes (see that file)
 //   npm run bench -- --only=http --profile=tapedeck-1000   also write .cpuprofile files of those variants
 //                                         (their measured requests only; --iterations=N for more)
 //   npm run bench -- --only=http --cases=sse   only the HTTP variants whose id matches
