@@ -141,24 +141,11 @@ export class CassetteSession {
 
   /** Makes, replays, records or verifies one call, as the mode and the cassette say. */
   async call<T>(spec: SessionCall<T>): Promise<T> {
-    if (this.#closed) throw this.#late(spec.toolId);
-    this.stats.cassettes = 1;
+    const started = this.#start(spec);
+    if ('value' in started) return started.value;
+    const { action, call } = started;
     const live = () => runOutsideSession(spec.live);
-    const call = resolveCall({ toolId: spec.toolId, args: spec.args }, this.options.ignore, spec.plainArgs === true);
-    const action = decide(this.mode, { recorded: this.cassette.has(call), fileExisted: this.#fileExisted });
-    if (action !== 'live') this.#checkSignature(call, spec.signature);
-    const decode = spec.decode ?? ((stored: unknown) => stored as T);
     switch (action) {
-      case 'replay': {
-        this.stats.replayed++;
-        const stored = unwrapResult(this.#take(call, { copy: spec.readOnly !== true }).result);
-        spec.onReplay?.(stored, this.stats);
-        return decode(stored);
-      }
-      case 'miss': {
-        this.stats.misses++;
-        throw this.#fail(this.cassette.missError(call, { fix: this.#fix, why: this.#whyNotRecorded() }));
-      }
       case 'live': {
         this.stats.live++;
         return live();
@@ -197,6 +184,39 @@ export class CassetteSession {
         if (thrown !== undefined) throw thrown;
         return value as T;
       }
+    }
+  }
+
+  /**
+   * {@link call}, synchronously, when the call replays (or fails: a miss, a closed session, a recorded
+   * error): `{ value }`, or the throw. `undefined` when it has to be made (recording, verify, live): then
+   * `call()` makes it (HTTP's front answers a replay without a promise per step, see fetch-front.ts).
+   */
+  replayNow<T>(spec: SessionCall<T>): { value: T } | undefined {
+    const started = this.#start(spec);
+    return 'value' in started ? started : undefined;
+  }
+
+  /** What every call does first: decide, and replay (or fail) when that is the decision. */
+  #start<T>(spec: SessionCall<T>): { value: T } | { action: 'record' | 'verify' | 'live'; call: ResolvedCall } {
+    if (this.#closed) throw this.#late(spec.toolId);
+    this.stats.cassettes = 1;
+    const call = resolveCall({ toolId: spec.toolId, args: spec.args }, this.options.ignore, spec.plainArgs === true);
+    const action = decide(this.mode, { recorded: this.cassette.has(call), fileExisted: this.#fileExisted });
+    if (action !== 'live') this.#checkSignature(call, spec.signature);
+    switch (action) {
+      case 'replay': {
+        this.stats.replayed++;
+        const stored = unwrapResult(this.#take(call, { copy: spec.readOnly !== true }).result);
+        spec.onReplay?.(stored, this.stats);
+        return { value: spec.decode === undefined ? (stored as T) : spec.decode(stored) };
+      }
+      case 'miss': {
+        this.stats.misses++;
+        throw this.#fail(this.cassette.missError(call, { fix: this.#fix, why: this.#whyNotRecorded() }));
+      }
+      default:
+        return { action, call };
     }
   }
 

@@ -88,6 +88,11 @@ export type RequestBody = Uint8Array | string;
 
 /** The key of an outgoing request. */
 export async function requestToCall(request: OutgoingRequest, options: ExchangeOptions): Promise<HttpCallKey> {
+  return keyOf(request, await request.bytes(), options);
+}
+
+/** The key of an outgoing request whose body has been read (see {@link OutgoingRequest.bytes}). */
+export function keyOf(request: OutgoingRequest, body: RequestBody | null, options: ExchangeOptions): HttpCallKey {
   const url = new URL(request.url);
   const query: Record<string, string | string[]> = {};
   for (const [name, raw] of url.searchParams) {
@@ -97,7 +102,7 @@ export async function requestToCall(request: OutgoingRequest, options: ExchangeO
     else if (Array.isArray(existing)) existing.push(value);
     else query[name] = [existing, value];
   }
-  const args: HttpArgs = { query, body: readRequestBody(await request.bytes(), request.header('content-type') ?? '', options) };
+  const args: HttpArgs = { query, body: readRequestBody(body, request.header('content-type') ?? '', options) };
   if (options.matchHeaders && options.matchHeaders.length > 0) {
     const headers: Record<string, string> = {};
     for (const name of options.matchHeaders) {

@@ -1,5 +1,5 @@
 import { currentSession } from '../context.js';
-import { answer, markBypass, type Intercepted } from './route.js';
+import { answer, answerNow, markBypass, type Answer, type Intercepted } from './route.js';
 
 // tapedeck answers a plain `fetch(url, { method, headers, body: string })` in a cassette scope itself,
 // in front of the interceptors, from fetch's own arguments: no `Request` is built, no body stream read,
@@ -138,11 +138,25 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // never fetches should not pay for at import.
 let nativeResponse: typeof Response | undefined;
 
-async function respond(request: FrontRequest, init: RequestInit | undefined, session: Session, under: Fetch): Promise<Response> {
-  const result = await answer(request, session, (nativeResponse ??= Response.prototype.constructor as typeof Response));
+function respond(request: FrontRequest, init: RequestInit | undefined, session: Session, under: Fetch): Promise<Response> {
+  const As = (nativeResponse ??= Response.prototype.constructor as typeof Response);
+  // A replay is looked up at once (one promise, not one per step: each costs a cold test, and on Node
+  // 20/22 every promise also pays the async-context hooks); recording and verify take the async path. It
+  // settles a turn later, as an answer from the network would: a signal aborted right after fetch() returns
+  // still rejects it.
+  try {
+    const now = answerNow(request, session, As);
+    if (now !== undefined) return Promise.resolve(now).then((result) => settle(result, request, init, under));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return answer(request, session, As).then((result) => settle(result, request, init, under));
+}
+
+/** What the interceptors do with an answer, in the same order: network error, abort, then redirects. */
+function settle(result: Answer, request: FrontRequest, init: RequestInit | undefined, under: Fetch): Response | Promise<Response> {
   if (result === 'passthrough') return under(request.input, init);
   if (!(result instanceof Response)) throw result.networkError;
-  // What the interceptors do with an answer, in the same order: abort, then redirects.
   const signal = init?.signal;
   if (signal?.aborted === true) throw signal.reason;
   setUrl(result, request.url);

@@ -1,9 +1,9 @@
-import type { HostMatcher } from '../config.js';
+import type { HostMatcher, TapedeckOptions } from '../config.js';
 import { isReplayError, type ReplayError } from '../errors.js';
-import type { CassetteSession } from '../session.js';
+import type { CassetteSession, SessionCall } from '../session.js';
 import { addUsage, responseUsage } from '../usage.js';
 import { clientTlsOptions, fetchWithTls } from './node-live.js';
-import { outgoingOf, readBodyOf, requestToCall, responseToStored, storedToResponse, verifyView, type OutgoingRequest, type StoredResponse } from './exchange.js';
+import { keyOf, outgoingOf, readBodyOf, requestToCall, responseToStored, storedToResponse, verifyView, type HttpCallKey, type OutgoingRequest, type StoredResponse } from './exchange.js';
 
 /**
  * What tapedeck does with an intercepted request: answer it (a replayed or just-recorded response),
@@ -33,30 +33,59 @@ export async function answer(request: Intercepted, session: CassetteSession, As:
   if (passesThrough(request.url, options.passthrough)) return 'passthrough';
   const key = await requestToCall(request, options);
   try {
-    const stored = await session.call<StoredResponse>({
-      toolId: key.toolId,
-      args: key.args,
-      plainArgs: true,
-      // Each redirect hop is its own exchange, so the client follows them on replay as it did live.
-      live: async () => responseToStored(await request.send().catch(rethrowCause), options, key.toolId),
-      compareView: verifyView,
-      // storedToResponse only reads the recording to build a new Response: no copy needed.
-      readOnly: true,
-      // An LLM answer replayed is tokens not spent: counted per model for the run summary.
-      onReplay: (replayed, stats) => {
-        const usage = responseUsage(replayed as StoredResponse);
-        if (usage !== undefined) addUsage((stats.tokens ??= {}), usage);
-      },
-    });
-    return storedToResponse(stored, options, As);
+    return storedToResponse(await session.call(exchange(request, key, options)), options, As);
   } catch (error) {
-    // tapedeck's own problem (a miss, a closed session, ...): the session has noted it and fails the test
-    // at its end with the full explanation; the client gets an answer it will not retry.
-    if (isReplayError(error)) return tapedeckAnswer(error);
-    // A network error, recorded or live: the client sees a network error with its cause, never an HTTP 500,
-    // shaped as Node's own fetch reports one (`TypeError: fetch failed`, the socket's error as `cause`).
-    return { networkError: new TypeError('fetch failed', { cause: error }) };
+    return failure(error);
   }
+}
+
+/**
+ * {@link answer}, synchronously, when the request replays (or fails) from the cassette: what the fetch
+ * front answers without a promise per step. `undefined` when it cannot (a passthrough host, a body still to
+ * be read, a call to record or verify): then {@link answer} decides. `request.bytes()` must give the same
+ * body again (the front's does).
+ */
+export function answerNow(request: Intercepted, session: CassetteSession, As: typeof Response = Response): Answer | undefined {
+  const options = session.options;
+  if (passesThrough(request.url, options.passthrough)) return undefined;
+  const body = request.bytes();
+  if (body instanceof Promise) return undefined;
+  const key = keyOf(request, body, options);
+  try {
+    const replayed = session.replayNow(exchange(request, key, options));
+    return replayed === undefined ? undefined : storedToResponse(replayed.value, options, As);
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** The session's view of one HTTP exchange. */
+function exchange(request: Intercepted, key: HttpCallKey, options: TapedeckOptions): SessionCall<StoredResponse> {
+  return {
+    toolId: key.toolId,
+    args: key.args,
+    plainArgs: true,
+    // Each redirect hop is its own exchange, so the client follows them on replay as it did live.
+    live: async () => responseToStored(await request.send().catch(rethrowCause), options, key.toolId),
+    compareView: verifyView,
+    // storedToResponse only reads the recording to build a new Response: no copy needed.
+    readOnly: true,
+    // An LLM answer replayed is tokens not spent: counted per model for the run summary.
+    onReplay: (replayed, stats) => {
+      const usage = responseUsage(replayed as StoredResponse);
+      if (usage !== undefined) addUsage((stats.tokens ??= {}), usage);
+    },
+  };
+}
+
+/** What the client gets when a call fails. */
+function failure(error: unknown): Answer {
+  // tapedeck's own problem (a miss, a closed session, ...): the session has noted it and fails the test
+  // at its end with the full explanation; the client gets an answer it will not retry.
+  if (isReplayError(error)) return tapedeckAnswer(error);
+  // A network error, recorded or live: the client sees a network error with its cause, never an HTTP 500,
+  // shaped as Node's own fetch reports one (`TypeError: fetch failed`, the socket's error as `cause`).
+  return { networkError: new TypeError('fetch failed', { cause: error }) };
 }
 
 /**
