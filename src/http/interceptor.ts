@@ -365,19 +365,13 @@ function holdSource(layer: SocketLayer): () => Promise<void> {
     state.front = earlyFront ?? putFront({ realm: globalThis, alone: aloneOnSource });
     earlyFront = undefined;
   }
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    if (--state.refs > 0) return;
-    state.front?.();
-    state.front = undefined;
+  return releaseOnce(state, () => {
     heldSource = undefined;
     source.removeListener('request', onRequest);
     state.owner?.dispose();
     state.owner = undefined;
     holdSocketInterception(-1);
-  };
+  });
 }
 
 function holdPatches(interceptors: PatchLayer): () => Promise<void> {
@@ -403,18 +397,28 @@ function holdPatches(interceptors: PatchLayer): () => Promise<void> {
       state.front = putFront({ realm: globalThis, alone: () => mine.readyState === 'APPLIED' && onlyTapedeck(mine.emitter) });
     }
   }
+  return releaseOnce(state, () => {
+    unlisten(interceptors, state.joined);
+    if (state.sandboxFetch !== undefined) globalThis.fetch = state.sandboxFetch;
+    state.sandboxFetch = undefined;
+    syncBuiltinESMExports();
+  });
+}
+
+/**
+ * The release of one hold (calling it again does nothing): the last one takes tapedeck's fetch front down
+ * first (in the patches generation it is one of the patches then checked for changes, on this realm's
+ * fetch), then `undo` undoes the rest.
+ */
+function releaseOnce(state: Held, undo: () => void): () => Promise<void> {
   let released = false;
   return async () => {
     if (released) return;
     released = true;
     if (--state.refs > 0) return;
-    // Off before the patches are checked for changes (it is one, on this realm's fetch).
     state.front?.();
     state.front = undefined;
-    unlisten(interceptors, state.joined);
-    if (state.sandboxFetch !== undefined) globalThis.fetch = state.sandboxFetch;
-    state.sandboxFetch = undefined;
-    syncBuiltinESMExports();
+    undo();
   };
 }
 

@@ -84,20 +84,29 @@ export function nameWords(name: string): string[] {
     .filter((w) => w !== '');
 }
 
-// The verdicts so far, per place: a payload repeats the same few names on every call. Bounded, so a
-// stream of generated names (ids as keys) cannot grow it without end.
-const verdicts = { member: new Map<string, boolean>(), header: new Map<string, boolean>() };
-const MAX_VERDICTS = 10_000;
+/**
+ * `judge`, remembering its answer per key: a payload repeats the same few names (and an API the same few
+ * paths) on every call. Bounded, so a stream of generated keys (ids as names) cannot grow it without end.
+ */
+export function remembering<T>(judge: (key: string) => T, limit = 10_000): (key: string) => T {
+  const known = new Map<string, T>();
+  return (key) => {
+    if (known.has(key)) return known.get(key) as T;
+    if (known.size >= limit) known.clear();
+    const answer = judge(key);
+    known.set(key, answer);
+    return answer;
+  };
+}
+
+const verdicts: Record<NamePlace, (name: string) => boolean> = {
+  member: remembering((name) => judgeName(name, 'member')),
+  header: remembering((name) => judgeName(name, 'header')),
+};
 
 /** True when a name, by the word rule alone, holds a credential. */
 export function isCredentialName(name: string, place: NamePlace = 'member'): boolean {
-  const known = verdicts[place];
-  let verdict = known.get(name);
-  if (verdict === undefined) {
-    if (known.size >= MAX_VERDICTS) known.clear();
-    known.set(name, (verdict = judgeName(name, place)));
-  }
-  return verdict;
+  return verdicts[place](name);
 }
 
 function judgeName(name: string, place: NamePlace): boolean {

@@ -2,7 +2,7 @@
 // parameter, form field, multipart part and JSON member becomes `[REDACTED]` before it is hashed or
 // stored, so a recording replays with any key. URL path segments are judged by shape (a path has no
 // names): a Telegram bot token in `/bot<token>/sendMessage` becomes `[REDACTED]` in the toolId.
-import { REDACTED, isPlaceholder, isSecretName, type NamePlace, type RedactOption } from './names.js';
+import { REDACTED, isPlaceholder, isSecretName, remembering, type NamePlace, type RedactOption } from './names.js';
 import { percentDecode, secretKind } from './scan.js';
 
 /** Returns a copy of a name -> value record with every secret name's value replaced by {@link REDACTED}. */
@@ -122,16 +122,14 @@ export function redactMultipart(body: string, boundary: string, extra?: RedactOp
  * Discord webhooks): their last segment is the secret.
  */
 export function redactPath(pathname: string, host = ''): string {
-  // Every call to an API asks about the same few paths: each is scanned for key shapes once (bounded).
-  const key = `${host}\n${pathname}`;
-  let redacted = redactedPaths.get(key);
-  if (redacted === undefined) {
-    if (redactedPaths.size >= 10_000) redactedPaths.clear();
-    redactedPaths.set(key, (redacted = scanPath(pathname, host)));
-  }
-  return redacted;
+  return redactedPath(`${host}\n${pathname}`);
 }
-const redactedPaths = new Map<string, string>();
+
+// Every call to an API asks about the same few paths: each is scanned for key shapes once.
+const redactedPath = remembering((key) => {
+  const cut = key.indexOf('\n');
+  return scanPath(key.slice(cut + 1), key.slice(0, cut));
+});
 
 function scanPath(pathname: string, host: string): string {
   if (secretKind(host + pathname) === undefined) return pathname;
