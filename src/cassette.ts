@@ -1,7 +1,7 @@
 import { diffJson, formatDifference, preview } from './diff.js';
 import { ReplayError, isReplayError, type NearestCall } from './errors.js';
 import { SCHEMA_VERSION, parseCassetteFile, type CassetteFile, type CassetteMeta, type Entry, type EntryResult } from './format.js';
-import { hashJson, setMember, sha256, toJsonValue, type JsonValue } from './hash.js';
+import { hashJson, sameJson, setMember, sha256, toJsonValue, type JsonValue } from './hash.js';
 import { omitPaths } from './json-path.js';
 import { assertNoSecrets } from './secrets/index.js';
 import { fileStore, stableStringify } from './store.js';
@@ -133,14 +133,14 @@ export class ToolCallCassette {
    * `copy: false` returns the stored result itself, for a caller that only reads it.
    */
   take(call: CallKey, { copy = true }: { copy?: boolean } = {}): { result: EntryResult; index: number } | undefined {
-    const { toolId, argsHash } = resolveCall(call);
+    const { toolId, args, argsHash } = resolveCall(call);
     const key = keyOf(toolId, argsHash);
     const list = this.#index.get(key);
     const next = this.#cursor.get(key) ?? 0;
     if (list === undefined || next >= list.length) return undefined;
     this.#cursor.set(key, next + 1);
     const index = list[next]!;
-    this.#verifyEntry(index);
+    this.#verifyEntry(index, args);
     this.#used[index] = true;
     const result = this.#entries[index]!.result;
     return { result: copy ? structuredClone(result) : result, index };
@@ -351,10 +351,15 @@ export class ToolCallCassette {
     return cassette;
   }
 
-  /** Checks the args hash of a loaded entry not checked yet (see `fromJSON`'s `verify`). */
-  #verifyEntry(index: number): void {
+  /**
+   * Checks the args hash of a loaded entry not checked yet (see `fromJSON`'s `verify`). `args`: the
+   * args of the call that found the entry by its hash; stored args equal to them as JSON hash to that
+   * same hash, so they need no second canonical form and SHA-256 (the check a replayed call pays most).
+   */
+  #verifyEntry(index: number, args?: JsonValue): void {
     if (this.#unverified?.[index] !== 1) return;
-    checkArgsHash(this.#entries[index]!, index, this.source ?? '<memory>');
+    const entry = this.#entries[index]!;
+    if (args === undefined || !sameJson(args, entry.args)) checkArgsHash(entry, index, this.source ?? '<memory>');
     this.#unverified[index] = 0;
   }
 

@@ -292,6 +292,30 @@ export function setMember(target: Record<string, unknown>, key: string, value: u
   else target[key] = value;
 }
 
+/**
+ * True when `value` (plain JSON) and `other` (anything, e.g. parsed from a file) have the same canonical
+ * JSON text, without building it: the same members in any order, equal strings and finite numbers. A
+ * value canonical JSON cannot write (a non-finite number, an `undefined`) is never the same.
+ */
+export function sameJson(value: JsonValue, other: unknown): boolean {
+  if (value === null || typeof value !== 'object') {
+    return value === other && (typeof value !== 'number' || Number.isFinite(value));
+  }
+  if (other === null || typeof other !== 'object') return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(other) || other.length !== value.length) return false;
+    for (let i = 0; i < value.length; i++) if (!sameJson(value[i]!, other[i])) return false;
+    return true;
+  }
+  if (Array.isArray(other)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== Object.keys(other).length) return false;
+  for (const key of keys) {
+    if (!Object.hasOwn(other, key) || !sameJson(value[key]!, (other as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
 /** Lowercase hex SHA-256 of the RFC 8785 canonical JSON of a value that is already plain JSON. */
 export function hashJson(value: JsonValue): string {
   return sha256(canonicalJson(value));

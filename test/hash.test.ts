@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalize } from 'json-canonicalize';
 import { ReplayError, argsHash } from '../src/index.js';
 import fc from 'fast-check';
-import { canonicalJson, hashJson, toJsonValue } from '../src/hash.js';
+import { canonicalJson, hashJson, sameJson, toJsonValue, type JsonValue } from '../src/hash.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -311,5 +311,51 @@ describe('argsHash never merges two different calls (fast-check over values JSON
     let ok: unknown = 1;
     for (let i = 0; i < 900; i++) ok = [ok];
     expect(argsHash(ok)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+// A replayed entry's stored args are checked against its key on first use; when they equal the call's
+// args as JSON they need no hash of their own (cassette.ts). So sameJson must say "same" exactly when the
+// canonical texts are equal: a false "same" would let an edited entry replay.
+describe('sameJson', () => {
+  const json = fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<JsonValue>;
+  const canonical = (v: unknown) => canonicalize(v as JsonValue);
+
+  it('says same exactly when the canonical texts are equal, for any two JSON values', () => {
+    fc.assert(
+      fc.property(json, json, (a, b) => {
+        expect(sameJson(a, b)).toBe(canonical(a) === canonical(b));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('says same for a copy in another member order, re-parsed, and not after any one change', () => {
+    fc.assert(
+      fc.property(json, (a) => {
+        const reordered = JSON.parse(JSON.stringify(a, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v)));
+        expect(sameJson(a, reordered)).toBe(true);
+        expect(sameJson(a, JSON.parse(JSON.stringify(a)))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    const base = { a: [1, 'x', { b: null, c: true }], d: -0 };
+    expect(sameJson(base, { d: 0, a: [1, 'x', { c: true, b: null }] })).toBe(true);
+    for (const changed of [
+      { a: [1, 'x', { b: null, c: true }] },
+      { a: [1, 'x', { b: null, c: true }], d: 0, e: 1 },
+      { a: [1, 'x', { b: null, c: 'true' }], d: 0 },
+      { a: [1, 'x', { b: null }], d: 0 },
+      { a: [1, 'x', { b: null, c: true }, 2], d: 0 },
+      { a: { 0: 1, 1: 'x', 2: { b: null, c: true } }, d: 0 },
+      { a: [1, 'X', { b: null, c: true }], d: 0 },
+      { a: [1, 'x', { b: null, c: true }], d: 1e-300 },
+    ]) {
+      expect(sameJson(base, changed)).toBe(false);
+    }
+    // Values canonical JSON cannot write are never the same, so the full check runs and names them.
+    expect(sameJson({ n: Infinity } as unknown as JsonValue, { n: Infinity })).toBe(false);
+    expect(sameJson([1], [1, undefined])).toBe(false);
+    expect(sameJson({ p: 1 }, Object.assign(Object.create({ p: 1 }) as object, {}))).toBe(false);
   });
 });
