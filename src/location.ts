@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { remembering } from './memo.js';
 
 /** Where a test's cassette goes (DESIGN section 7). */
 export interface CassetteLocation {
@@ -44,9 +45,15 @@ export function cassettePathFor({ testFile, testPath, cassetteDir = '__cassettes
 
 /** `<dir of test>/__cassettes__/<test file name>`: the folder of one test file's cassettes. */
 function testFileFolder(testFile: string, cassetteDir: string): string {
+  return folderOf(`${cassetteDir}\u0000${testFile}`);
+}
+
+// Every test of a file asks for the same folder.
+const folderOf = remembering((key) => {
+  const [cassetteDir, testFile] = key.split('\u0000') as [string, string];
   const root = isAbsolute(cassetteDir) ? cassetteDir : join(dirname(testFile), cassetteDir);
   return join(root, safeFileName(basename(testFile)));
-}
+}, 1000);
 
 /**
  * The cassette of a test file's own calls, made outside any test (module top level, `beforeAll`,

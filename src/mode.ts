@@ -69,6 +69,24 @@ export function isCI(env: ModeEnv = process.env): boolean {
   return ciReason(env) !== undefined;
 }
 
+/**
+ * {@link isCI}, as every scope asks it. `CI` (and `CI=false`) is read each time; the named services are
+ * looked for once per process when `env` is `process.env`, as ci-info and std-env do: a scan of ~50
+ * services through `process.env` (each read a call into the runtime) cost every test ~50 µs of cold code.
+ */
+function underCI(env: ModeEnv): boolean {
+  const raw = env.CI;
+  if (raw !== undefined && raw !== '') {
+    const ci = raw.trim().toLowerCase();
+    // `CI` set is CI whatever else is (ciReason's generic rule), so no service needs looking for.
+    return ci !== 'false' && ci !== '0';
+  }
+  // `CI` unset or empty: only a named service or another generic variable can say CI.
+  if (env !== process.env) return ciReason(env) !== undefined;
+  return (serviceCI ??= ciReason(env) !== undefined);
+}
+let serviceCI: boolean | undefined;
+
 /** Reads `RECORD` into a mode; an unknown value throws `invalid-mode`, listing the valid ones. */
 function parseMode(raw: string, source: string): Mode {
   const key = raw.trim().toLowerCase();
@@ -94,10 +112,10 @@ export function resolveMode(env: ModeEnv = process.env, requested?: Mode): Mode 
   const source = requested === undefined ? 'RECORD' : 'mode';
   const raw = requested ?? env.RECORD ?? '';
   const mode = parseMode(String(raw), source);
-  const ci = ciReason(env);
-  if (ci === undefined) return mode;
+  if (!underCI(env)) return mode;
   if (mode === 'auto') return 'replay';
   if (WRITING_MODES.has(mode) && env.TAPEDECK_ALLOW_CI_RECORD !== '1') {
+    const ci = ciReason(env);
     const asked = requested === undefined ? `RECORD=${raw}` : `withCassette({ mode: '${raw}' })`;
     throw new ReplayError(
       'record-forbidden-in-ci',

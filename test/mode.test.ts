@@ -77,4 +77,27 @@ describe('resolveMode', () => {
     expect(resolveMode({}, 'record')).toBe('record');
     expect(() => resolveMode({}, 'sometimes' as Mode)).toThrowError(expect.objectContaining({ reason: 'invalid-mode' }));
   });
+  // resolveMode() reads process.env on every scope: CI itself live, the named services once per process.
+  it('reads CI from process.env on every call, with the same rule as for an env object', () => {
+    const saved = { CI: process.env.CI, RECORD: process.env.RECORD };
+    try {
+      delete process.env.RECORD;
+      for (const value of ['true', 'woodpecker', ' ', 'false', 'FALSE', '0', '']) {
+        process.env.CI = value;
+        const expected = isCI({ ...process.env });
+        expect(resolveMode()).toBe(expected ? 'replay' : resolveMode({ ...process.env }));
+        if (expected) expect(() => resolveMode(undefined, 'record')).toThrowError(expect.objectContaining({ reason: 'record-forbidden-in-ci' }));
+        else expect(resolveMode(undefined, 'record')).toBe('record');
+      }
+      process.env.CI = 'true';
+      expect(() => resolveMode(undefined, 'new')).toThrow(/asks to record, but CI is set \(CI=true\)/);
+      process.env.CI = 'false';
+      expect(resolveMode(undefined, 'new')).toBe('new');
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
 });

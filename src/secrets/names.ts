@@ -5,6 +5,8 @@
 // `pageToken`, `sort_key`, `max_tokens` name data, not secrets. A false positive is the worse error
 // here: redaction happens before hashing, so redacting a harmless name merges calls that differ.
 
+import { remembering } from '../memo.js';
+
 /** What a redacted value is replaced with on disk. */
 export const REDACTED = '[REDACTED]';
 
@@ -82,21 +84,6 @@ export function nameWords(name: string): string[] {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((w) => w !== '');
-}
-
-/**
- * `judge`, remembering its answer per key: a payload repeats the same few names (and an API the same few
- * paths) on every call. Bounded, so a stream of generated keys (ids as names) cannot grow it without end.
- */
-export function remembering<T>(judge: (key: string) => T, limit = 10_000): (key: string) => T {
-  const known = new Map<string, T>();
-  return (key) => {
-    if (known.has(key)) return known.get(key) as T;
-    if (known.size >= limit) known.clear();
-    const answer = judge(key);
-    known.set(key, answer);
-    return answer;
-  };
 }
 
 const verdicts: Record<NamePlace, (name: string) => boolean> = {

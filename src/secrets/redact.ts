@@ -2,7 +2,8 @@
 // parameter, form field, multipart part and JSON member becomes `[REDACTED]` before it is hashed or
 // stored, so a recording replays with any key. URL path segments are judged by shape (a path has no
 // names): a Telegram bot token in `/bot<token>/sendMessage` becomes `[REDACTED]` in the toolId.
-import { REDACTED, isPlaceholder, isSecretName, remembering, type NamePlace, type RedactOption } from './names.js';
+import { remembering } from '../memo.js';
+import { REDACTED, isPlaceholder, isSecretName, type NamePlace, type RedactOption } from './names.js';
 import { percentDecode, secretKind } from './scan.js';
 
 /** Returns a copy of a name -> value record with every secret name's value replaced by {@link REDACTED}. */
