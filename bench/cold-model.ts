@@ -18,6 +18,7 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const tests = Number(option('tests') ?? 200);
 const rounds = Number(option('rounds') ?? 5);
 const only = option('only');
+const calls = Number(option('calls') ?? 3);
 const release = await installHttp();
 const server = await startBenchServer();
 const dir = await mkdtemp(join(tmpdir(), 'tapedeck-cold-model-'));
@@ -27,7 +28,7 @@ const text = JSON.stringify(chatCompletion);
 const hand = new OpenAI({ ...options, fetch: async () => new Response(text, { headers: { 'content-type': 'application/json' } }) });
 const als = new AsyncLocalStorage();
 const body = (c: OpenAI, i: number) => async () => {
-  for (let call = 0; call < 3; call++) {
+  for (let call = 0; call < calls; call++) {
     const messages = [...chatRequest.messages.slice(0, 1), { role: 'user' as const, content: `Weather in city ${i}-${call}?` }];
     const answer = await c.chat.completions.create({ ...chatRequest, messages });
     if (answer.choices[0]!.message.content !== chatCompletion.choices[0]!.message.content) throw new Error('wrong answer');
