@@ -24,6 +24,8 @@ export interface HttpRow extends Summary {
   /** Requests served by the loopback server during the variant (0 for every replay). */
   liveHits: number;
   experiment?: boolean;
+  /** The seal-off row: the same requests with the seal on, interleaved with these in the same processes. */
+  sealedTwin?: Summary;
 }
 
 interface Case {
@@ -85,7 +87,7 @@ export function httpCases(options: Pick<HttpOptions, 'sizes' | 'peerEntries'>): 
       clients: both,
       entries,
     })),
-    { id: 'tapedeck-unsealed-1', label: 'tapedeck replay, 1 entry, network seal off (to measure its cost)', variant: 'tapedeck-unsealed', kind: 'json', clients: both, entries: 1, experiment: true },
+    { id: 'tapedeck-unsealed-1', label: 'tapedeck replay, 1 entry, network seal off (alternating with the seal on in the same processes, to measure its cost)', variant: 'tapedeck-unsealed', kind: 'json', clients: both, entries: 1, experiment: true },
     { id: 'nock-back', label: `nock.back lockdown, ${peers} entries`, variant: 'nock-back', kind: 'json', clients: both, entries: options.peerEntries },
     { id: 'polly-fetch', label: `Polly.js fetch adapter, fs persister, ${peers} entries`, variant: 'polly', kind: 'json', clients: ['fetch'], entries: options.peerEntries, adapter: 'fetch' },
     { id: 'polly-node-http', label: `Polly.js node-http adapter, fs persister, ${peers} entries`, variant: 'polly', kind: 'json', clients: ['http'], entries: options.peerEntries, adapter: 'node-http' },
@@ -134,6 +136,7 @@ export async function httpSection(options: HttpOptions): Promise<HttpResults> {
       return clients.map((client) => ({ c, client }));
     });
     const samples = new Map<string, number[]>();
+    const sealedSamples = new Map<string, number[]>();
     const hits = new Map<string, number>();
     const runJob = async ({ c, client }: (typeof jobs)[number], round: number): Promise<void> => {
       const sse = c.kind === 'sse';
@@ -159,6 +162,7 @@ export async function httpSection(options: HttpOptions): Promise<HttpResults> {
       );
       if (out.wrong > 0) throw new Error(`${key}: ${out.wrong} requests got a wrong answer; ${out.firstWrong}`);
       samples.set(key, [...(samples.get(key) ?? []), ...out.samples]);
+      if (out.sealedSamples !== undefined) sealedSamples.set(key, [...(sealedSamples.get(key) ?? []), ...out.sealedSamples]);
       hits.set(key, (hits.get(key) ?? 0) + server.hits() - before);
     };
     const concurrency = options.concurrency ?? 1;
@@ -185,7 +189,18 @@ export async function httpSection(options: HttpOptions): Promise<HttpResults> {
     const rows: HttpRow[] = [];
     for (const { c, client } of jobs) {
       const s = summarize(samples.get(`${c.id}/${client}`)!);
-      rows.push({ kind: c.kind, client, id: c.id, label: c.label, ...s, ratio: Number.NaN, liveHits: hits.get(`${c.id}/${client}`)!, ...(c.experiment ? { experiment: true } : {}) });
+      const sealed = sealedSamples.get(`${c.id}/${client}`);
+      rows.push({
+        kind: c.kind,
+        client,
+        id: c.id,
+        label: c.label,
+        ...s,
+        ratio: Number.NaN,
+        liveHits: hits.get(`${c.id}/${client}`)!,
+        ...(c.experiment ? { experiment: true } : {}),
+        ...(sealed === undefined ? {} : { sealedTwin: summarize(sealed) }),
+      });
     }
     for (const row of rows) {
       const base = rows.find((r) => r.client === row.client && r.id === (row.kind === 'json' ? 'msw-min' : 'sse-live'));

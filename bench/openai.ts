@@ -10,6 +10,7 @@ import type { Generation } from './generation.js';
 import { runChild } from './lib/child.js';
 import { startBenchServer } from './lib/server.js';
 import { summarize, type Summary } from './lib/stats.js';
+import { AB_BLOCK } from './lib/openai.js';
 import type { OpenAIVariant, OpenAIWorkerInput, OpenAIWorkerOutput } from './openai-worker.js';
 
 export interface OpenAIRow extends Summary {
@@ -18,13 +19,15 @@ export interface OpenAIRow extends Summary {
   /** Median divided by the hand-written mock's median. */
   ratio: number;
   liveHits: number;
+  /** The seal-off row: the same calls with the seal on, interleaved with these in the same processes. */
+  sealedTwin?: Summary;
 }
 
 const variants: Array<[OpenAIRow['id'], string]> = [
   ['hand', 'hand-written mock: new OpenAI({ fetch: async () => new Response(json) })'],
   ['floor', 'bare @mswjs/interceptors listener, pre-serialized Response (the floor of any interceptors path)'],
   ['tapedeck', 'tapedeck replay'],
-  ['tapedeck-unsealed', 'tapedeck replay, network seal off (to measure its cost)'],
+  ['tapedeck-unsealed', `tapedeck replay, network seal off, in scopes of ${AB_BLOCK} calls (alternating with the seal on in the same processes, to measure its cost)`],
   ['tapedeck-interceptors', 'tapedeck replay through the interceptors (fetch front off)'],
   ['msw-static', 'msw static http.post + HttpResponse.json'],
   ['live', 'live loopback server'],
@@ -41,6 +44,7 @@ export async function openaiSection(options: { rounds: number; warmup: number; i
     const recorded = server.hits();
     if (recorded !== options.warmup + options.iterations) throw new Error(`recording the openai cassette made ${recorded} live calls, expected ${options.warmup + options.iterations}`);
     const samples = new Map<string, number[]>();
+    const sealedSamples: number[] = [];
     const hits = new Map<string, number>();
     for (let round = 0; round < options.rounds; round++) {
       const offset = Math.floor((round * variants.length) / options.rounds);
@@ -53,10 +57,18 @@ export async function openaiSection(options: { rounds: number; warmup: number; i
         const served = server.hits() - before;
         if (id !== 'live' && served > 0) throw new Error(`openai ${id}: reached the live server ${served} times`);
         samples.set(id, [...(samples.get(id) ?? []), ...out.samples]);
+        sealedSamples.push(...(out.sealedSamples ?? []));
         hits.set(id, (hits.get(id) ?? 0) + served);
       }
     }
-    const rows = variants.map(([id, label]) => ({ id, label, ...summarize(samples.get(id)!), ratio: Number.NaN, liveHits: hits.get(id)! }));
+    const rows: OpenAIRow[] = variants.map(([id, label]) => ({
+      id,
+      label,
+      ...summarize(samples.get(id)!),
+      ratio: Number.NaN,
+      liveHits: hits.get(id)!,
+      ...(id === 'tapedeck-unsealed' && sealedSamples.length > 0 ? { sealedTwin: summarize(sealedSamples) } : {}),
+    }));
     const hand = rows.find((r) => r.id === 'hand')!;
     for (const row of rows) row.ratio = row.median / hand.median;
     options.log(`  ${rows.map((r) => `${r.id} ${r.median.toFixed(0)} µs`).join(', ')}`);

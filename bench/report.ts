@@ -5,6 +5,7 @@ import type { HttpRow } from './http.js';
 import type { McpRow } from './mcp.js';
 import type { OpenAIRow } from './openai.js';
 import type { OpenAISuiteRow } from './openai-suite.js';
+import type { Summary } from './lib/stats.js';
 import type { ImportRow, SuiteRow } from './suite.js';
 
 export interface Target {
@@ -38,6 +39,15 @@ export interface BenchResults {
 
 const x = (n: number) => `${n.toFixed(2)}x`;
 const us = (n: number) => n.toFixed(0);
+
+/**
+ * The seal's cost: its two arms interleaved in the same processes (A B B A), so the spread between
+ * processes (±10% here) does not decide a 5% target.
+ */
+function sealTarget(target: string, sealed: Summary, unsealed: Summary): Untagged {
+  const ratio = sealed.median / unsealed.median;
+  return { target, measured: `${us(sealed.median)} vs ${us(unsealed.median)} µs unsealed, interleaved in the same processes = ${x(ratio)}`, met: ratio <= 1.05 };
+}
 const kb = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`);
 
 /** A target before it is tagged with its issue. */
@@ -91,8 +101,8 @@ function openaiTargets(openai: OpenAIRow[], openaiSuite: OpenAISuiteRow[], prefi
     const through = viaInterceptors === undefined ? '' : `; tapedeck through the interceptors: ${x(viaInterceptors.ratio)}`;
     out.push({ target: 'per call, warm: openai chat.completions.create replay ≤ 2.5x the hand mock', measured: `${us(replay.median)} µs = ${x(replay.ratio)} (bare interceptors listener: ${x(floor.ratio)}${through})`, met: replay.ratio <= 2.5 });
   }
-  if (replay && unsealed) {
-    out.push({ target: 'per call: the network seal adds ≤ 5% to a replayed openai call', measured: `${us(replay.median)} vs ${us(unsealed.median)} µs unsealed = ${x(replay.median / unsealed.median)}`, met: replay.median / unsealed.median <= 1.05 });
+  if (unsealed?.sealedTwin) {
+    out.push(sealTarget('per call: the network seal adds ≤ 5% to a replayed openai call', unsealed.sealedTwin, unsealed));
   }
   return out.map((t) => ({ ...t, target: `${prefix}${t.target}` }));
 }
@@ -112,9 +122,7 @@ function httpTargets(rows: HttpRow[], prefix: string): Untagged[] {
     const big = row(`tapedeck-${Math.max(...largest)}`, client);
     if (one && big) out.push({ target: `${name}: flat from 1 to ${Math.max(...largest).toLocaleString('en-US')} entries (≤ 1.10x)`, measured: `${us(one.median)} -> ${us(big.median)} µs = ${x(big.median / one.median)}`, met: big.median / one.median <= 1.1 });
     const unsealed = row('tapedeck-unsealed-1', client);
-    if (one && unsealed) {
-      out.push({ target: `${name}: the network seal adds ≤ 5% to a replayed request`, measured: `${us(one.median)} vs ${us(unsealed.median)} µs unsealed = ${x(one.median / unsealed.median)}`, met: one.median / unsealed.median <= 1.05 });
-    }
+    if (unsealed?.sealedTwin) out.push(sealTarget(`${name}: the network seal adds ≤ 5% to a replayed request`, unsealed.sealedTwin, unsealed));
     const nock = row('nock-back', client);
     if (nock) out.push({ target: `${name}: ≥ 2.5x faster than nock.back lockdown`, measured: `${us(nock.median)} / ${us(replay.median)} µs = ${x(nock.median / replay.median)} faster`, met: nock.median / replay.median >= 2.5 });
     const polly = row(client === 'fetch' ? 'polly-fetch' : 'polly-node-http', client);

@@ -32,3 +32,6 @@ export const chatCompletionText = JSON.stringify(chatCompletion);
 
 /** The path the SDK posts to, under `baseURL = origin + '/v1'`. */
 export const CHAT_PATH = '/v1/chat/completions';
+
+/** Calls per scope when the seal's two arms alternate in one process (the `tapedeck-unsealed` variant). */
+export const AB_BLOCK = 30;
