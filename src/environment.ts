@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RecordedEnvironment } from './format.js';
 import { childProcess } from './lazy-deps.js';
@@ -31,14 +31,25 @@ const withGit = new Map<string, RecordedEnvironment>();
 export function runtimeEnvironment(root = process.cwd()): RecordedEnvironment {
   const known = runtimes.get(root);
   if (known !== undefined) return known;
-  const packages: Record<string, string> = {};
-  for (const name of TRACKED_PACKAGES) {
-    const version = findPackageVersion(name, root);
-    if (version !== undefined) packages[name] = version;
-  }
-  const env: RecordedEnvironment = { node: process.version, platform: `${process.platform}-${process.arch}`, tapedeck: VERSION, packages };
+  const env = runtimeEnvironmentOf(TRACKED_PACKAGES, root);
   runtimes.set(root, env);
   return env;
+}
+
+/**
+ * {@link runtimeEnvironment} with only the versions of `names` (tracked ones) looked up: what a replay compares a
+ * cassette's recorded packages against (a package installed since is not drift), without looking for
+ * every tracked package in every folder up to the root on a test file's first replay.
+ */
+export function runtimeEnvironmentOf(names: Iterable<string>, root = process.cwd()): RecordedEnvironment {
+  const packages: Record<string, string> = {};
+  for (const name of names) {
+    // Only tracked names are looked up (a cassette's own list is data, not paths to read).
+    if (!TRACKED_PACKAGES.includes(name)) continue;
+    const version = packageVersion(`${root}\u0000${name}`);
+    if (version !== undefined) packages[name] = version;
+  }
+  return { node: process.version, platform: `${process.platform}-${process.arch}`, tapedeck: VERSION, packages };
 }
 
 /**
@@ -76,13 +87,29 @@ export function gitProvenance(root: string): { commit: string; dirty: boolean } 
   }
 }
 
+// Per root and package, once per process. A `null` verdict is remembered too.
+const versions = new Map<string, string | null>();
+function packageVersion(key: string): string | undefined {
+  let version = versions.get(key);
+  if (version === undefined) {
+    const cut = key.indexOf('\u0000');
+    version = findPackageVersion(key.slice(cut + 1), key.slice(0, cut)) ?? null;
+    versions.set(key, version);
+  }
+  return version ?? undefined;
+}
+
 function findPackageVersion(name: string, from: string): string | undefined {
   for (let dir = from; ; dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: unknown };
-      if (typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      /* not installed here: look one folder up */
+    const file = join(dir, 'node_modules', name, 'package.json');
+    // Most folders up to the root have no copy: ask without the cost of an exception for each.
+    if (statSync(file, { throwIfNoEntry: false }) !== undefined) {
+      try {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+        if (typeof pkg.version === 'string') return pkg.version;
+      } catch {
+        /* unreadable or not JSON: look one folder up */
+      }
     }
     if (dirname(dir) === dir) return undefined;
   }

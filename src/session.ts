@@ -2,7 +2,7 @@ import { ToolCallCassette, resolveCall, serializeError, unwrapResult, type Resol
 import type { TapedeckOptions } from './config.js';
 import { runOutsideSession } from './context.js';
 import { diffJson, formatDifference } from './diff.js';
-import { currentEnvironment, environmentDrift, runtimeEnvironment } from './environment.js';
+import { currentEnvironment, environmentDrift, runtimeEnvironmentOf } from './environment.js';
 import { ReplayError, isReplayError } from './errors.js';
 import type { EntryResult } from './format.js';
 import { toJsonValue } from './hash.js';
@@ -455,7 +455,8 @@ export class CassetteSession {
   #reportEnvironmentDrift(): void {
     if (this.#original === null || this.stats.replayed === 0) return;
     for (const warning of this.#original.warnings) this.#warn(`tapedeck: warning: ${warning}`);
-    const drift = environmentDrift(this.#original.recordedEnvironment, runtimeEnvironment());
+    const recorded = this.#original.recordedEnvironment;
+    const drift = environmentDrift(recorded, runtimeEnvironmentOf(Object.keys(recorded?.packages ?? {})));
     if (drift.length > 0) {
       this.#warn(`tapedeck: warning: ${this.path} was recorded in a different environment (replay is unaffected; re-record if answers may have changed):\n${drift.map((d) => `    ${d}`).join('\n')}`);
     }

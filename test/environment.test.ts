@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { currentEnvironment, environmentDrift, gitProvenance } from '../src/environment.js';
+import { currentEnvironment, environmentDrift, gitProvenance, runtimeEnvironment, runtimeEnvironmentOf } from '../src/environment.js';
 import type { RecordedEnvironment } from '../src/format.js';
 import { tool, withCassette, VERSION } from '../src/index.js';
 
@@ -132,6 +132,18 @@ describe('environmentDrift', () => {
     ['msw itself (tapedeck replays through it, it is not on the wire)', { packages: { ...recorded.packages, msw: '2.15.0' } }, []],
   ])('reports %s', (_name, changes, expected) => {
     expect(environmentDrift(recorded, now(changes))).toEqual(expected);
+  });
+
+  // A replay looks up only the packages its cassette recorded: the same verdicts as the full environment.
+  it('looks up only the tracked packages a cassette names, with the same result as the full lookup', async () => {
+    const root = await project({ openai: '6.52.0', undici: '7.1.0', 'left-pad': '1.3.0' });
+    await mkdir(join(root, 'evil'), { recursive: true });
+    await writeFile(join(root, 'evil', 'package.json'), JSON.stringify({ version: '6.6.6' }));
+    const some = runtimeEnvironmentOf(['openai', 'ai', 'left-pad', '../../evil', '../evil'], root);
+    expect(some.packages).toEqual({ openai: '6.52.0' });
+    expect(runtimeEnvironment(root).packages).toEqual({ openai: '6.52.0', undici: '7.1.0' });
+    const names = Object.keys(recorded.packages!);
+    expect(environmentDrift(recorded, runtimeEnvironmentOf(names, root))).toEqual(environmentDrift(recorded, runtimeEnvironment(root)));
   });
 
   it('reports nothing for a cassette recorded without an environment', () => {
