@@ -1,5 +1,6 @@
 // The HTTP section's second generation: Node 22 with msw 3 (@mswjs/interceptors 0.45, socket-level),
-// beside the first (this process's Node with the repo's msw 2, interceptors 0.41). The Node binary and
+// beside the first (this process's Node with the repo's msw 2, interceptors 0.41); the openai sections
+// also run a third, Node 24 with msw 3, whose AsyncLocalStorage no longer costs every promise. The Node binary and
 // msw 3 come from the npm registry into the compatibility matrix's cache, once.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,8 +14,9 @@ export interface Generation {
   label: string;
 }
 
-export async function mswNext(): Promise<Generation> {
-  const node = await nodeBinary('22');
+/** msw 3 under Node `major` (22 for the HTTP and openai sections' second generation; 24 for the openai ones' third). */
+export async function mswNext(major: '22' | '24' = '22'): Promise<Generation> {
+  const node = await nodeBinary(major);
   const folder = dirname(dirname(dirname(await installInCache('bench-msw3', 'msw@^3', join('msw', 'package.json')))));
   const version = (name: string) => (JSON.parse(readFileSync(join(folder, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   const nodeVersion = readFileSync(join(dirname(dirname(node)), 'package.json'), 'utf8');

@@ -33,7 +33,8 @@ export interface BenchResults {
   openai: OpenAIRow[];
   openaiSuite: OpenAISuiteRow[];
   /** Sections 7 and 8 again in the second generation (Node 22 with msw 3). */
-  openaiNext?: { label: string; openai: OpenAIRow[]; openaiSuite: OpenAISuiteRow[] };
+  /** Sections 7 and 8 in other generations (Node 22 and 24 with msw 3). */
+  openaiNext?: Array<{ label: string; openai: OpenAIRow[]; openaiSuite: OpenAISuiteRow[] }>;
   targets: Target[];
 }
 
@@ -55,7 +56,7 @@ type Untagged = Omit<Target, 'issue'>;
 
 function issue17Targets(r: BenchResults): Untagged[] {
   const out: Untagged[] = [...openaiTargets(r.openai, r.openaiSuite, '')];
-  if (r.openaiNext !== undefined) out.push(...openaiTargets(r.openaiNext.openai, r.openaiNext.openaiSuite, `${r.openaiNext.label}: `));
+  for (const g of r.openaiNext ?? []) out.push(...openaiTargets(g.openai, g.openaiSuite, `${g.label}: `));
   const td17 = r.imports.find((i) => i.what === 'tapedeck');
   const fetch17 = r.imports.find((i) => i.what === 'fetch');
   if (td17) {
@@ -274,7 +275,7 @@ export function renderMarkdown(r: BenchResults): string {
     );
   }
   parts.push(...openaiSections(r.openai, r.openaiSuite, ''));
-  if (r.openaiNext !== undefined) parts.push(...openaiSections(r.openaiNext.openai, r.openaiNext.openaiSuite, ` (${r.openaiNext.label})`));
+  for (const g of r.openaiNext ?? []) parts.push(...openaiSections(g.openai, g.openaiSuite, ` (${g.label})`));
   for (const issue of [6, 17] as const) {
     const targets = r.targets.filter((t) => t.issue === issue);
     if (targets.length > 0) parts.push(`## Targets (issue ${issue})\n\n` + table(['target', 'measured', 'met'], targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));

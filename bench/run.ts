@@ -10,8 +10,9 @@
 //                                         (their measured requests only; --iterations=N for more)
 //   npm run bench -- --only=http --cases=sse   only the HTTP variants whose id matches
 //   npm run bench -- --out=<dir>          write the results elsewhere (default bench/results)
-//   npm run bench -- --no-next            skip the second generation of the HTTP and openai sections (Node 22 + msw 3,
-//                                         from the npm registry into ~/.cache/tapedeck-compat once)
+//   npm run bench -- --no-next            skip the other generations: the HTTP and openai sections under Node 22 + msw 3,
+//                                         the openai ones under Node 24 + msw 3 too (from the npm registry into
+//                                         ~/.cache/tapedeck-compat once)
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,7 +60,7 @@ let imports: ImportRow[] = [];
 let mcp: McpRow[] = [];
 let openai: OpenAIRow[] = [];
 let openaiSuite: OpenAISuiteRow[] = [];
-let openaiNext: BenchResults['openaiNext'];
+const openaiNext: NonNullable<BenchResults['openaiNext']> = [];
 
 const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
   const start = Date.now();
@@ -121,11 +122,12 @@ if (smoke) {
 await Promise.all(parallel);
 if (!smoke && sections.has('openai')) await openaiRun();
 if (!smoke && sections.has('oa-suite')) await openaiSuiteRun();
-// Issue 17's targets hold on Node 22 with msw 3 too: sections 7 and 8 again in that generation.
-if (!smoke && next && (sections.has('openai') || sections.has('oa-suite'))) {
-  const generation = await mswNext();
-  openaiNext = { label: generation.label, openai: [], openaiSuite: [] };
-  const into = openaiNext;
+// Issue 17's targets hold on Node 22 with msw 3 too: sections 7 and 8 again in that generation, and in
+// Node 24 with msw 3 (whose AsyncLocalStorage is built on async context frames).
+for (const major of !smoke && next && (sections.has('openai') || sections.has('oa-suite')) ? (['22', '24'] as const) : []) {
+  const generation = await mswNext(major);
+  const into = { label: generation.label, openai: [] as OpenAIRow[], openaiSuite: [] as OpenAISuiteRow[] };
+  openaiNext.push(into);
   if (sections.has('openai')) {
     await timed(`openai per call, ${generation.label}`, async () => void (into.openai = await openaiSection({ rounds: 3, warmup: 150, iterations: 300, log, generation })));
   }
@@ -160,7 +162,7 @@ const results: BenchResults = {
   mcp,
   openai,
   openaiSuite,
-  ...(openaiNext === undefined ? {} : { openaiNext }),
+  ...(openaiNext.length === 0 ? {} : { openaiNext }),
   targets: [],
 };
 results.targets = evaluateTargets(results);
