@@ -92,7 +92,8 @@ const versions = new Map<string, string | null>();
 function packageVersion(key: string): string | undefined {
   let version = versions.get(key);
   if (version === undefined) {
-    const cut = key.indexOf('\u0000');
+    // Package names hold no NUL; the root is everything before the last one.
+    const cut = key.lastIndexOf('\u0000');
     version = findPackageVersion(key.slice(cut + 1), key.slice(0, cut)) ?? null;
     versions.set(key, version);
   }

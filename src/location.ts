@@ -45,12 +45,12 @@ export function cassettePathFor({ testFile, testPath, cassetteDir = '__cassettes
 
 /** `<dir of test>/__cassettes__/<test file name>`: the folder of one test file's cassettes. */
 function testFileFolder(testFile: string, cassetteDir: string): string {
-  return folderOf(`${cassetteDir}\u0000${testFile}`);
+  return folderOf(JSON.stringify([cassetteDir, testFile]));
 }
 
-// Every test of a file asks for the same folder.
+// Every test of a file asks for the same folder. The key is JSON: a hostile name can hold any character.
 const folderOf = remembering((key) => {
-  const [cassetteDir, testFile] = key.split('\u0000') as [string, string];
+  const [cassetteDir, testFile] = JSON.parse(key) as [string, string];
   const root = isAbsolute(cassetteDir) ? cassetteDir : join(dirname(testFile), cassetteDir);
   return join(root, safeFileName(basename(testFile)));
 }, 1000);

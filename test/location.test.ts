@@ -17,6 +17,18 @@ describe('cassettePathFor', () => {
     expect(cassettePathFor({ testFile, testPath: ['t'], cassetteDir: '/cassettes' })).toBe('/cassettes/agent.test.ts/t.json');
   });
 
+  // The folder is remembered per (cassetteDir, test file): a NUL in either must not split the key elsewhere.
+  it('gives test files and cassette folders with NUL or any other character their own folder', () => {
+    const a = cassettePathFor({ testFile: '/repo/test/x\u0000y.test.ts', testPath: ['t'] });
+    const b = cassettePathFor({ testFile: '/repo/test/x\u0000y.test.ts', testPath: ['t'], cassetteDir: '__cassettes__' });
+    expect(a).toBe(b);
+    expect(a.startsWith('/repo/test/__cassettes__/x_y.test.ts ~')).toBe(true);
+    expect(cassettePathFor({ testFile: '/repo/test/a.test.ts', testPath: ['t'], cassetteDir: 'c\u0000d' })).toBe('/repo/test/c\u0000d/a.test.ts/t.json');
+    expect(cassettePathFor({ testFile: '/repo/test/d\u0000a.test.ts', testPath: ['t'], cassetteDir: 'c' })).not.toBe(
+      cassettePathFor({ testFile: '/repo/test/a.test.ts', testPath: ['t'], cassetteDir: 'c\u0000d' }),
+    );
+  });
+
   const hostile = ['../../etc/passwd', 'a/b', 'a\\b', 'nul\u0000byte', 'x'.repeat(300), '🎉'.repeat(100), 'CON', 'nul', 'com1.txt', 'trailing dot.', 'trailing space ', '..', '.', '<>:"|?*', ''];
   it.each(hostile)('keeps %j inside the cassette folder with a safe name', (name) => {
     const path = cassettePathFor({ testFile, testPath: [name] });
