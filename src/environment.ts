@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RecordedEnvironment } from './format.js';
 import { childProcess } from './lazy-deps.js';
+import { remembering } from './memo.js';
 import { VERSION } from './version.js';
 
 /** Client packages whose versions are recorded, because their changes can change what is on the wire. */
@@ -46,7 +47,7 @@ export function runtimeEnvironmentOf(names: Iterable<string>, root = process.cwd
   for (const name of names) {
     // Only tracked names are looked up (a cassette's own list is data, not paths to read).
     if (!TRACKED_PACKAGES.includes(name)) continue;
-    const version = packageVersion(`${root}\u0000${name}`);
+    const version = packageVersion(JSON.stringify([root, name]));
     if (version !== undefined) packages[name] = version;
   }
   return { node: process.version, platform: `${process.platform}-${process.arch}`, tapedeck: VERSION, packages };
@@ -87,18 +88,11 @@ export function gitProvenance(root: string): { commit: string; dirty: boolean } 
   }
 }
 
-// Per root and package, once per process. A `null` verdict is remembered too.
-const versions = new Map<string, string | null>();
-function packageVersion(key: string): string | undefined {
-  let version = versions.get(key);
-  if (version === undefined) {
-    // Package names hold no NUL; the root is everything before the last one.
-    const cut = key.lastIndexOf('\u0000');
-    version = findPackageVersion(key.slice(cut + 1), key.slice(0, cut)) ?? null;
-    versions.set(key, version);
-  }
-  return version ?? undefined;
-}
+// Per root and package (a JSON pair), once per process; "not installed" is remembered too.
+const packageVersion = remembering((key) => {
+  const [root, name] = JSON.parse(key) as [string, string];
+  return findPackageVersion(name, root);
+}, 1000);
 
 function findPackageVersion(name: string, from: string): string | undefined {
   for (let dir = from; ; dir = dirname(dir)) {

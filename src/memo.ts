@@ -1,5 +1,6 @@
-// One bounded memo for pure verdicts that repeat: secret-name verdicts and redacted URL paths (a payload
-// repeats the same few names, an API the same few paths), and a test file's cassette folder.
+// One bounded memo for pure answers that repeat: secret-name verdicts and redacted URL paths (a payload
+// repeats the same few names, an API the same few paths), a test file's cassette folder, the version of
+// an installed package. A key made of several strings is their JSON array (any character is safe).
 
 /**
  * `judge`, remembering its answer per key. Bounded, so a stream of generated keys (ids as names) cannot
