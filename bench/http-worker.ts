@@ -9,7 +9,7 @@ import { startProfile, type Profile } from './lib/profile.js';
 import { input, reply } from './lib/child.js';
 import { cjsDefault } from './lib/cjs.js';
 import { sseEvents, weatherBody, weatherPath } from './lib/server.js';
-import { shuffled } from './lib/stats.js';
+import { abbaArm, shuffled } from './lib/stats.js';
 
 /** Which interception a worker sets up. */
 export type Variant =
@@ -161,8 +161,7 @@ async function setup(): Promise<Plan> {
         const release = installHttp();
         let n = 0;
         const each = (request: () => Promise<void>) => {
-          sealedArm = n % 4 === 1 || n % 4 === 2;
-          n++;
+          sealedArm = abbaArm(n++);
           setSealEnabled(sealedArm);
           return withCassette(options, request);
         };

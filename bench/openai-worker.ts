@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { startProfile, type Profile } from './lib/profile.js';
 import { input, reply } from './lib/child.js';
 import { AB_BLOCK, chatCompletion, chatCompletionText, chatRequest, CHAT_PATH } from './lib/openai.js';
+import { abbaArm } from './lib/stats.js';
 
 /**
  * `hand`: the anchor, `new OpenAI({ fetch: async () => new Response(json) })`; `floor`: a bare
@@ -87,7 +88,7 @@ switch (spec.variant) {
     if (spec.variant === 'tapedeck-unsealed') {
       // Blocks A B B A: seal off, on, on, off, ... Each scope replays the cassette's first calls again.
       blocks = (block, loop) => {
-        sealedArm = block % 4 === 1 || block % 4 === 2;
+        sealedArm = abbaArm(block);
         setSealEnabled(sealedArm);
         return withCassette(options, loop);
       };

@@ -75,3 +75,11 @@ export function shuffled(n: number, seed = 42): number[] {
   }
   return out;
 }
+
+/**
+ * Which arm the `i`-th of a run of interleaved trials belongs to, in A B B A order (false = A, true = B):
+ * each arm as often as the other, and neither always first, so a drift of the machine favours neither.
+ */
+export function abbaArm(i: number): boolean {
+  return i % 4 === 1 || i % 4 === 2;
+}
