@@ -83,7 +83,11 @@ describe('crash safety', () => {
       // Half the kills land anywhere in the save (serialising, the secret scan, the lock, the write), half
       // anywhere in its file writing (temp file, fsync, rename, lock release), which is the shorter part.
       if (kill % 2 === 1) await lines.expect('writing ');
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * (kill % 2 === 1 ? writeMs : saveMs) * 1.2));
+      // The first of those kills comes a quarter of the way into the write, with the temp file open:
+      // random moments alone sometimes all missed the write (a later save can be faster than the first
+      // one measured), and then the test would not have crashed a single save.
+      const delay = kill === 1 ? writeMs / 4 : Math.random() * (kill % 2 === 1 ? writeMs : saveMs) * 1.2;
+      await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
       expect(await exited(child)).toBe('SIGKILL');
       // What this writer left (earlier writers' temp files stay until a save completes).
